@@ -1,0 +1,57 @@
+"""Start step 1: ``python -m step1_cookie_session [--host H] [--port P] [--signed]``.
+
+The server is waitress, a threaded WSGI server (Bottle's default server handles
+one connection at a time, and browsers open several). Step 2 uses the same one,
+so that the two steps compare fairly.
+"""
+
+import argparse
+import os
+import sys
+
+import waitress
+
+from .app import create_app
+from .session import CookieSession
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m step1_cookie_session",
+        description="Step 1 of the sessions workshop: the session lives in the cookie.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=os.environ.get("PORT", "4000"),
+                        help="default: $PORT, else 4000")
+    parser.add_argument("--signed", action="store_true",
+                        help="add a bottle.sess.sig cookie, an HMAC keyed by $SESSION_SECRET")
+    args = parser.parse_args(argv)
+
+    secret = os.environ.get("SESSION_SECRET", "")
+    if args.signed and len(secret) < 32:
+        # No silent random secret: it would change on every restart and differ
+        # between processes, and sessions would vanish without a word.
+        sys.exit("--signed needs SESSION_SECRET of 32 characters or more, for example:\n"
+                 "  export SESSION_SECRET=$(python -c 'import secrets; print(secrets.token_hex(32))')")
+    app = create_app(CookieSession(signed=args.signed, secret=secret or None))
+
+    try:
+        server = waitress.create_server(app, host=args.host, port=args.port)
+    except OSError as exc:
+        sys.exit(f"Cannot listen on {args.host}:{args.port}: {exc.strerror}. "
+                 "Is another step still running? Stop it, or pick another --port.")
+    mode = "signed" if args.signed else "unsigned, as in the article"
+    print(f"Step 1: the session lives in the cookie ({mode}).", flush=True)
+    print(f"Open http://{display_host(args.host)}:{args.port}/ and press Ctrl+C to stop.", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+
+
+def display_host(host):
+    """The name to open in a browser for the address the server listens on."""
+    return "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "::1") else host
+
+
+if __name__ == "__main__":
+    main()

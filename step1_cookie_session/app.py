@@ -1,0 +1,87 @@
+"""Step 1's web app: the article's app.js, ported from Koa to Bottle.
+
+Three routes: the login page, the article's login, and a logout. The session
+itself is handled by ``session.CookieSession``, which keeps all of it in the
+browser's cookie.
+"""
+
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from bottle import Bottle, HTTPError, request, response
+
+from .session import CookieSession
+
+LOGIN_PAGE = Path(__file__).resolve().parent.parent / "shared" / "login.html"
+
+# Limits on what a login may send. They keep the cookie well under the 4096
+# bytes that browsers accept: even 64 + 128 characters that each need a
+# 12-byte JSON escape make a cookie of about 3.2 KB.
+MAX_FORM_BYTES = 8 * 1024
+FIELD_LIMITS = {"usr": 64, "psd": 128}
+
+
+def create_app(sessions=None):
+    """The workshop's app; ``sessions`` defaults to koa-session's settings."""
+    app = Bottle()
+    app.default_error_handler = plain_text_error
+    sessions = sessions or CookieSession()
+
+    @app.get("/")
+    def login_page():
+        # Read on every request, like the article's readFileSync, so that an
+        # edit to the page shows on reload. Serving the page starts no session.
+        response.content_type = "text/html; charset=utf-8"
+        return LOGIN_PAGE.read_bytes()
+
+    @app.post("/login")
+    def login():
+        usr, psd = read_login_form()
+        session = sessions.load(request)
+        response.content_type = "text/plain; charset=utf-8"
+        if session.get("usr"):
+            return f"欢迎，{session['usr']}"
+        # The article's `ctx.session = postData`: password included, in the cookie.
+        sessions.save(response, {"usr": usr, "psd": psd})
+        return "您第一次登录系统"
+
+    @app.post("/logout")
+    def logout():
+        sessions.clear(response)
+        response.content_type = "text/plain; charset=utf-8"
+        return "已退出登录 (logged out)"
+
+    return app
+
+
+def read_login_form():
+    """The form's usr and psd, or an HTTPError (4xx) that says what is wrong."""
+    if request.content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        raise HTTPError(415, "Send the login as a form: application/x-www-form-urlencoded.")
+    # Checked before reading, so that a huge body is refused without being read.
+    if request.content_length > MAX_FORM_BYTES:
+        raise HTTPError(413, f"The form is larger than {MAX_FORM_BYTES} bytes.")
+    body = request.body.read(MAX_FORM_BYTES + 1)
+    if len(body) > MAX_FORM_BYTES:
+        raise HTTPError(413, f"The form is larger than {MAX_FORM_BYTES} bytes.")
+    try:
+        # Browsers percent-encode; curl -d sends UTF-8 as it is. Both are fine.
+        form = parse_qs(body.decode("utf-8"), encoding="utf-8", errors="strict",
+                        max_num_fields=len(FIELD_LIMITS) + 8)
+    except ValueError:  # bad UTF-8, raw or behind %XX, or too many fields
+        raise HTTPError(400, "The form is not valid URL-encoded UTF-8.") from None
+    values = []
+    for name, limit in FIELD_LIMITS.items():
+        given = form.get(name, [])  # parse_qs drops blank fields
+        if len(given) != 1 or not given[0].strip():
+            raise HTTPError(400, f"Give exactly one non-blank {name}.")
+        if len(given[0]) > limit:
+            raise HTTPError(400, f"{name} is longer than {limit} characters.")
+        values.append(given[0])
+    return values
+
+
+def plain_text_error(error):
+    """Every error as one short line of text, not Bottle's HTML page."""
+    response.content_type = "text/plain; charset=utf-8"
+    return f"{error.status_line}: {error.body}"

@@ -1,0 +1,105 @@
+"""Step 2's web app: step 1's app, with the session moved into Redis.
+
+The same three routes, answers and cookie name as step 1. What changed is the
+session handling (``session.RedisSession`` with a ``store.RedisStore``), what
+a login stores (no password), and that a Redis outage answers 503.
+"""
+
+import time
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import redis
+from bottle import Bottle, HTTPError, request, response
+
+LOGIN_PAGE = Path(__file__).resolve().parent.parent / "shared" / "login.html"
+
+# Limits on what a login may send. They keep the cookie well under the 4096
+# bytes that browsers accept: even 64 + 128 characters that each need a
+# 12-byte JSON escape make a cookie of about 3.2 KB.
+MAX_FORM_BYTES = 8 * 1024
+FIELD_LIMITS = {"usr": 64, "psd": 128}
+
+
+def create_app(sessions):
+    """The workshop's app, keeping its sessions with ``sessions`` (a RedisSession)."""
+    app = Bottle()
+    app.default_error_handler = plain_text_error
+    app.install(redis_outage_is_503)
+
+    @app.get("/")
+    def login_page():
+        # Read on every request, like the article's readFileSync, so that an
+        # edit to the page shows on reload. Serving the page starts no session.
+        response.content_type = "text/html; charset=utf-8"
+        return LOGIN_PAGE.read_bytes()
+
+    @app.post("/login")
+    def login():
+        usr, psd = read_login_form()
+        session = sessions.load(request)
+        response.content_type = "text/plain; charset=utf-8"
+        if session.get("usr"):
+            return f"欢迎，{session['usr']}"
+        # Unlike step 1, no password: a session store is no place for a secret,
+        # and nothing here needs it again. The login time is there to look at.
+        login_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        sessions.save(request, response, {"usr": usr, "login_at": login_at})
+        return "您第一次登录系统"
+
+    @app.post("/logout")
+    def logout():
+        sessions.clear(request, response)
+        response.content_type = "text/plain; charset=utf-8"
+        return "已退出登录 (logged out)"
+
+    return app
+
+
+def read_login_form():
+    """The form's usr and psd, or an HTTPError (4xx) that says what is wrong."""
+    if request.content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        raise HTTPError(415, "Send the login as a form: application/x-www-form-urlencoded.")
+    # Checked before reading, so that a huge body is refused without being read.
+    if request.content_length > MAX_FORM_BYTES:
+        raise HTTPError(413, f"The form is larger than {MAX_FORM_BYTES} bytes.")
+    body = request.body.read(MAX_FORM_BYTES + 1)
+    if len(body) > MAX_FORM_BYTES:
+        raise HTTPError(413, f"The form is larger than {MAX_FORM_BYTES} bytes.")
+    try:
+        # Browsers percent-encode; curl -d sends UTF-8 as it is. Both are fine.
+        form = parse_qs(body.decode("utf-8"), encoding="utf-8", errors="strict",
+                        max_num_fields=len(FIELD_LIMITS) + 8)
+    except ValueError:  # bad UTF-8, raw or behind %XX, or too many fields
+        raise HTTPError(400, "The form is not valid URL-encoded UTF-8.") from None
+    values = []
+    for name, limit in FIELD_LIMITS.items():
+        given = form.get(name, [])  # parse_qs drops blank fields
+        if len(given) != 1 or not given[0].strip():
+            raise HTTPError(400, f"Give exactly one non-blank {name}.")
+        if len(given[0]) > limit:
+            raise HTTPError(400, f"{name} is longer than {limit} characters.")
+        values.append(given[0])
+    return values
+
+
+def redis_outage_is_503(callback):
+    """Bottle plugin: while Redis is unreachable, answer 503, not 500.
+
+    The client's timeouts (see ``store.connect``) make the answer come within
+    about two seconds. Nothing is kept between requests, so the first request
+    after Redis is back simply works again.
+    """
+    def wrapper(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except redis.RedisError:
+            raise HTTPError(503, "The session store (Redis) is not answering. "
+                                 "Try again in a moment.") from None
+    return wrapper
+
+
+def plain_text_error(error):
+    """Every error as one short line of text, not Bottle's HTML page."""
+    response.content_type = "text/plain; charset=utf-8"
+    return f"{error.status_line}: {error.body}"

@@ -1,0 +1,71 @@
+"""Step 2's session: the cookie carries only an id, and the session lives in Redis.
+
+This is koa-session with the article's two extra options, ``store`` and ``genid``:
+
+    bottle.sess = XkzH8c6Uu7TMRYzZjDTvYi          (the id, and nothing else)
+    Redis: SESSION:XkzH8c6Uu7TMRYzZjDTvYi -> {"usr": "张三", ...}
+
+Ids come from ``shortuuid.uuid()``: 22 characters, about 122 random bits. The
+article's shortid makes ids like ``jrswsw``, short enough to guess; OWASP asks
+for at least 64 bits.
+
+The id is the only thing the server trusts from the browser, so it is strict:
+an id it never issued (wrong shape, or not in Redis) is no session, and a
+session is always saved under a fresh id. Logging in therefore moves the user
+to a new id, and an id planted in a victim's browser before login (session
+fixation) is never the one that gets logged in.
+"""
+
+import re
+
+import shortuuid
+
+ID_SHAPE = re.compile(f"[{re.escape(shortuuid.get_alphabet())}]{{22}}")
+
+
+class RedisSession:
+    """Load, save and clear a session kept in a store, under an id in a cookie."""
+
+    def __init__(self, store, genid=shortuuid.uuid, key="bottle.sess",
+                 max_age=86_400_000, httponly=True, samesite="Lax"):
+        self.store = store
+        self.genid = genid
+        self.key = key
+        self.max_age = max_age  # milliseconds, as in koa-session
+        flags = f"; Path=/{'; HttpOnly' if httponly else ''}; SameSite={samesite}"
+        self._set_attrs = f"; Max-Age={max_age // 1000}{flags}"
+        self._clear_attrs = f"; Max-Age=0{flags}"
+
+    def load(self, request):
+        """The session stored under the request's id, or {} when there is none."""
+        sid = self._session_id(request)
+        if sid is None:
+            return {}
+        return self.store.get(sid) or {}
+
+    def save(self, request, response, session):
+        """Store the session under a fresh id, destroy the old one, send the new id."""
+        sid = self.genid()
+        self.store.set(sid, session, self.max_age)
+        old = self._session_id(request)
+        if old is not None:
+            self.store.destroy(old)
+        self._set_cookie(response, self.key, sid + self._set_attrs)
+
+    def clear(self, request, response):
+        """Delete the session from the store, and tell the browser to drop its id."""
+        sid = self._session_id(request)
+        if sid is not None:
+            self.store.destroy(sid)
+        self._set_cookie(response, self.key, self._clear_attrs)
+
+    def _session_id(self, request):
+        # Anything that is not the shape genid makes never reaches Redis.
+        sid = request.cookies.get(self.key, "")
+        return sid if ID_SHAPE.fullmatch(sid) else None
+
+    @staticmethod
+    def _set_cookie(response, name, value_and_attrs):
+        response.add_header("Set-Cookie", f"{name}={value_and_attrs}")
+        # A shared cache must never hand one user's session cookie to another.
+        response.set_header("Cache-Control", "no-store")

@@ -1,0 +1,63 @@
+"""Bad input to every step: a short 4xx text that says what is wrong, never a 500, nothing set."""
+
+import base64
+
+import pytest
+
+FORM = {"usr": "张三", "psd": "123"}
+URLENCODED = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize("body, content_type, status, says", [
+    (b"psd=1", URLENCODED, 400, "usr"),
+    (b"usr=a", URLENCODED, 400, "psd"),
+    (b"usr=&psd=1", URLENCODED, 400, "usr"),
+    (b"usr=%20%20&psd=1", URLENCODED, 400, "usr"),
+    (b"usr=a&usr=b&psd=1", URLENCODED, 400, "usr"),
+    (b"usr=" + b"a" * 65 + b"&psd=1", URLENCODED, 400, "64 characters"),
+    (b"usr=a&psd=" + b"p" * 129, URLENCODED, 400, "128 characters"),
+    (b"usr=%FF%FE&psd=1", URLENCODED, 400, "UTF-8"),
+    (b"usr=\xff\xfe&psd=1", URLENCODED, 400, "UTF-8"),
+    (b"&".join(b"f%d=1" % i for i in range(50)), URLENCODED, 400, "URL-encoded"),
+    (b'{"usr": "a", "psd": "b"}', "application/json", 415, "form"),
+    (b"usr=a&psd=b", "text/plain", 415, "form"),
+    (bytes(range(256)), "application/octet-stream", 415, "form"),
+    (b"usr=a&psd=b", "", 415, "form"),
+    (b"usr=" + b"a" * 5_000_000, URLENCODED, 413, "8192 bytes"),
+])
+def test_bad_login_gets_a_clear_4xx_and_no_cookie(client, body, content_type, status, says):
+    res = client.post("/login", body, content_type=content_type, status=status)
+    assert res.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert res.text.startswith(str(status)) and says in res.text
+    assert len(res.text) < 120
+    assert res.headers.getall("Set-Cookie") == []
+
+
+def test_bad_login_leaves_an_existing_session_alone(client):
+    client.post("/login", FORM)
+    client.post("/login", {"usr": "", "psd": "x"}, status=400)
+    assert client.post("/login", FORM).text == "欢迎，张三"
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("GET", "/login", 405), ("PUT", "/login", 405), ("DELETE", "/", 405),
+    ("GET", "/logout", 405), ("GET", "/nope", 404), ("POST", "/", 405),
+])
+def test_wrong_method_or_path_gets_a_4xx_text(client, method, path, status):
+    res = client.request(path, method=method, status=status)
+    assert res.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert res.text.startswith(str(status))
+
+
+def b64(raw):
+    return base64.b64encode(raw).decode()
+
+
+@pytest.mark.parametrize("cookie", [
+    "", "!!!", "not base64 at all", b64(b"not json"), b64(b"[1, 2]"), b64(b'"text"'),
+    b64(b"\xff\xfe{}"), b64(b"[" * 3000), "eyJ1c3IiOiJhIn0", "\u5f20\u4e09",
+    "AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAA0", "../../etc/passwd", "*",
+])
+def test_malformed_cookie_counts_as_no_session(client, cookie):
+    client.set_cookie("bottle.sess", cookie)
+    assert client.post("/login", FORM).text == "您第一次登录系统"

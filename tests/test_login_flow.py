@@ -1,0 +1,64 @@
+"""The article's login flow, which every step must keep: same page, routes, answers, cookie."""
+
+import re
+
+FORM = {"usr": "张三", "psd": "123"}
+
+
+def session_cookie(res):
+    """The one Set-Cookie header of a response that sets the session cookie."""
+    (header,) = res.headers.getall("Set-Cookie")
+    assert header.startswith("bottle.sess=")
+    return header
+
+
+def test_page_is_the_article_form_and_starts_no_session(client):
+    res = client.get("/")
+    assert res.headers["Content-Type"] == "text/html; charset=utf-8"
+    for marker in ('id="user"', 'id="psd"', 'id="login"', 'id="data"', "用户名", "密码", "登录"):
+        assert marker in res.text
+    assert "fetch('/login'" in res.text and "URLSearchParams" in res.text
+    assert res.headers.getall("Set-Cookie") == []
+
+
+def test_first_login_is_told_so_and_gets_the_cookie(client):
+    res = client.post("/login", FORM)
+    assert res.status_int == 200
+    assert res.text == "您第一次登录系统"
+    assert res.headers["Content-Type"] == "text/plain; charset=utf-8"
+    attributes = session_cookie(res).split("; ")[1:]
+    assert sorted(attributes) == ["HttpOnly", "Max-Age=86400", "Path=/", "SameSite=Lax"]
+
+
+def test_second_login_is_welcomed_by_name(client):
+    client.post("/login", FORM)
+    res = client.post("/login", {"usr": "李四", "psd": "other"})
+    assert res.text == "欢迎，张三"
+    assert res.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_unchanged_session_sends_no_cookie(client):
+    client.post("/login", FORM)
+    res = client.post("/login", FORM)
+    assert res.headers.getall("Set-Cookie") == []
+
+
+def test_names_with_form_syntax_and_non_ascii_round_trip(client):
+    name = "张三 & a=b+c%20 😀"
+    client.post("/login", {"usr": name, "psd": "p&q=r"})
+    assert client.post("/login", FORM).text == f"欢迎，{name}"
+
+
+def test_logout_drops_the_cookie_and_the_session(client):
+    client.post("/login", FORM)
+    res = client.post("/logout")
+    assert res.status_int == 200 and res.text
+    assert re.fullmatch(r"bottle\.sess=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
+                        session_cookie(res))
+    assert "bottle.sess" not in client.cookies
+    assert client.post("/login", FORM).text == "您第一次登录系统"
+
+
+def test_responses_that_touch_the_cookie_are_never_cached(client):
+    assert client.post("/login", FORM).headers["Cache-Control"] == "no-store"
+    assert client.post("/logout").headers["Cache-Control"] == "no-store"
