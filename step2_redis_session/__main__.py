@@ -93,6 +93,7 @@ def start_embedded_redis(url):
     host, port = address.hostname or "127.0.0.1", address.port or 6379
     try:
         server = TcpFakeServer((host, port), server_type="redis")
+        server.daemon_threads = True  # Ctrl+C must not wait for open connections
     except OSError as exc:
         sys.exit(f"Cannot start the embedded Redis on {host}:{port}: {exc.strerror}. "
                  "Pick another address with --redis-url.")

@@ -6,6 +6,7 @@ after them. A Redis that the user already runs is never touched.
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -55,28 +56,38 @@ class PrivateRedis:
         self.kind = kind
         self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        if kind == "fakeredis":
+        self._fake = self._proc = None
+        self.start()
+
+    def start(self):
+        if self.kind == "fakeredis":
             self._fake = TcpFakeServer(("127.0.0.1", self.port), server_type="redis")
             self._fake.daemon_threads = True
             threading.Thread(target=self._fake.serve_forever, daemon=True).start()
         else:
             require(shutil.which("redis-server"), "REQUIRE_REAL_REDIS",
                     "redis-server is not installed", "apt-get install redis-server")
-            self._dir = tempfile.TemporaryDirectory()
             self._proc = subprocess.Popen(
                 ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--dir", self._dir.name],
+                 "--save", "", "--appendonly", "no", "--dir", tempfile.gettempdir()],
                 stdout=subprocess.DEVNULL)
-        wait_until(lambda: redis.Redis(port=self.port).ping(), f"{kind} on {self.port}")
+        wait_until(lambda: redis.Redis(port=self.port).ping(), f"{self.kind} on {self.port}")
 
     def stop(self):
-        if self.kind == "fakeredis":
+        if self._fake:
             self._fake.shutdown()
             self._fake.server_close()
-        else:
-            self._proc.terminate()
+        if self._proc:
+            self._proc.kill()
             self._proc.wait(10)
-            self._dir.cleanup()
+        self._fake = self._proc = None
+
+    def pause(self):
+        """Freeze redis-server: connections stay open and nothing answers."""
+        self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self._proc.send_signal(signal.SIGCONT)
 
 
 def wait_until(probe, what, timeout=10):
@@ -122,6 +133,26 @@ def real_redis(redis_servers):
     connect(server.url).flushdb()
 
 
+@pytest.fixture(params=REDIS_KINDS)
+def breakable_redis(request):
+    """A private Redis for one test alone, which the test may stop and start again."""
+    server = PrivateRedis(request.param)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def step2_on_breakable_redis(breakable_redis):
+    """A client of step 2 on the breakable Redis."""
+    return TestApp(make_step2_app(breakable_redis.url))
+
+
+@pytest.fixture
+def step2_on_real_redis(real_redis):
+    """A client of step 2 on the private redis-server, for counting its commands."""
+    return TestApp(make_step2_app(real_redis.url))
+
+
 @pytest.fixture
 def redis_client(redis_server):
     """A client of the private Redis that the test runs against."""
@@ -162,8 +193,8 @@ class StepServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", module, "--port", str(self.port), *args],
-            cwd=ROOT, env={**os.environ, **(env or {})}, text=True,
+            [sys.executable, "-m", module, *args], cwd=ROOT, text=True,
+            env={**os.environ, "PORT": str(self.port), **(env or {})},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         # What it prints up to "Open http://…", the line that says it is ready.
         self.banner = ""

@@ -1,0 +1,91 @@
+"""The real servers, started with python -m and spoken to over HTTP with a cookie jar."""
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from conftest import ROOT, free_port
+
+FORM = {"usr": "张三", "psd": "123"}
+
+
+def run_module(*args, env=None, timeout=20):
+    """Run python -m … to its end, as a learner would in a terminal."""
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def test_step1_over_http_keeps_the_session_in_the_cookie_jar(start_server):
+    server = start_server("step1_cookie_session")
+    assert server.banner.splitlines()[-1] == (
+        f"Open http://localhost:{server.port}/ and press Ctrl+C to stop.")
+    browser = requests.Session()
+    page = browser.get(server.url)
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8" and not browser.cookies
+    assert browser.post(server.url + "/login", FORM).text == "您第一次登录系统"
+    session = json.loads(base64.b64decode(browser.cookies["bottle.sess"]))
+    assert session["usr"] == "张三" and session["psd"] == "123"
+    assert browser.post(server.url + "/login", FORM).text == "欢迎，张三"
+    browser.post(server.url + "/logout")
+    assert not browser.cookies
+
+
+def test_port_option_beats_the_PORT_variable(start_server):
+    port = free_port()
+    server = start_server("step1_cookie_session", "--port", str(port), port=port,
+                          env={"PORT": str(free_port())})
+    assert requests.get(server.url).status_code == 200
+
+
+@pytest.mark.parametrize("module, extra", [
+    ("step1_cookie_session", []),
+    ("step2_redis_session", ["--embedded-redis", "--redis-url", "redis://127.0.0.1:{free}/0"]),
+])
+def test_port_in_use_is_one_clear_line(module, extra):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        extra = [arg.format(free=free_port()) for arg in extra]
+        result = run_module(module, "--port", str(port), *extra)
+    assert result.returncode != 0
+    assert result.stderr.startswith(f"Cannot listen on 127.0.0.1:{port}")
+    assert result.stderr.count("\n") == 1
+
+
+def test_step2_session_survives_a_server_restart(start_server, redis_server):
+    browser = requests.Session()
+    first = start_server("step2_redis_session", "--redis-url", redis_server.url)
+    browser.post(first.url + "/login", FORM)
+    first.stop()
+    second = start_server("step2_redis_session", "--redis-url", redis_server.url, port=first.port)
+    assert browser.post(second.url + "/login", FORM).text == "欢迎，张三"
+
+
+def test_step2_processes_share_sessions_through_redis(start_server, redis_server):
+    one = start_server("step2_redis_session", "--redis-url", redis_server.url)
+    two = start_server("step2_redis_session", "--redis-url", redis_server.url)
+    browser = requests.Session()  # a cookie belongs to the host, whatever the port
+    assert browser.post(one.url + "/login", FORM).text == "您第一次登录系统"
+    assert browser.post(two.url + "/login", FORM).text == "欢迎，张三"
+    copied = browser.cookies["bottle.sess"]
+    browser.post(two.url + "/logout")
+    replay = requests.post(one.url + "/login", FORM, cookies={"bottle.sess": copied})
+    assert replay.text == "您第一次登录系统"
+
+
+@pytest.mark.parametrize("how", ["--redis-url", "REDIS_URL"])
+def test_unreachable_redis_url_exits_with_one_clear_line(how):
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    args = ["--redis-url", url] if how == "--redis-url" else []
+    result = run_module("step2_redis_session", "--port", str(free_port()), *args,
+                        env={**os.environ, "REDIS_URL": url})
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"Cannot reach Redis at {url}")

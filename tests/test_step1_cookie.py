@@ -1,0 +1,60 @@
+"""Step 1: the cookie is the session. A learner can read it, and forge it."""
+
+import base64
+import json
+import time
+
+import pytest
+
+FORM = {"usr": "张三", "psd": "123"}
+
+
+def cookie_value(res):
+    (header,) = res.headers.getall("Set-Cookie")
+    return header.split(";")[0].removeprefix("bottle.sess=")
+
+
+def forge(session):
+    """A cookie as a learner would write one in the console: btoa(JSON.stringify(…))."""
+    return base64.b64encode(json.dumps(session).encode()).decode()
+
+
+def test_cookie_is_bare_base64_of_the_posted_form(step1):
+    value = cookie_value(step1.post("/login", FORM))
+    assert '"' not in value  # not quoted, so devtools shows exactly what atob() takes
+    text = base64.b64decode(value, validate=True).decode("ascii")  # what atob() returns
+    session = json.loads(text)
+    assert session.pop("usr") == "张三" and session.pop("psd") == "123"
+    assert session.pop("_maxAge") == 86_400_000
+    assert abs(session.pop("_expire") - (time.time() * 1000 + 86_400_000)) < 5_000
+    assert session == {}
+
+
+def test_edited_cookie_makes_the_server_greet_the_forged_name(step1):
+    step1.post("/login", FORM)
+    session = json.loads(base64.b64decode(step1.cookies["bottle.sess"]))
+    step1.set_cookie("bottle.sess", forge({**session, "usr": "admin"}))
+    assert step1.post("/login", FORM).text == "欢迎，admin"
+
+
+def test_koa_sessions_utf8_json_is_read_too(step1):
+    raw = json.dumps({"usr": "李四", "_expire": 9e12}, ensure_ascii=False).encode()
+    step1.set_cookie("bottle.sess", base64.b64encode(raw).decode())
+    assert step1.post("/login", FORM).text == "欢迎，李四"
+
+
+@pytest.mark.parametrize("expire", [time.time() * 1000 - 1, None, "9e12", float("nan")])
+def test_expired_or_unstamped_cookie_counts_as_no_session(step1, expire):
+    session = {"usr": "admin", "psd": "x", "_maxAge": 86_400_000}
+    if expire is not None:
+        session["_expire"] = expire
+    step1.set_cookie("bottle.sess", forge(session))
+    assert step1.post("/login", FORM).text == "您第一次登录系统"
+
+
+def test_largest_allowed_form_still_fits_a_cookie(step1):
+    # Characters outside the BMP need a 12-byte JSON escape each: the worst case.
+    res = step1.post("/login", {"usr": "😀" * 64, "psd": "😀" * 128})
+    (header,) = res.headers.getall("Set-Cookie")
+    assert len(header.split(";")[0]) <= 4096
+    assert step1.post("/login", FORM).text == "欢迎，" + "😀" * 64

@@ -1,0 +1,79 @@
+"""Step 2 without a Redis of your own: the embedded fakeredis, and looking into the store."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+import redis
+import requests
+
+from conftest import ROOT, free_port, require
+from step2_redis_session.__main__ import open_redis
+
+FORM = {"usr": "张三", "psd": "123"}
+
+
+def sessions_command(*args):
+    return subprocess.run([sys.executable, "-m", "step2_redis_session", "sessions", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=20)
+
+
+@pytest.fixture
+def embedded_login(start_server):
+    """Step 2 on its embedded Redis, after one login: (the Redis URL, the session id)."""
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    server = start_server("step2_redis_session", "--embedded-redis", "--redis-url", url)
+    assert "EMBEDDED REDIS" in server.banner
+    assert "only as long as this process" in server.banner
+    browser = requests.Session()
+    assert browser.post(server.url + "/login", FORM).text == "您第一次登录系统"
+    return url, browser.cookies["bottle.sess"]
+
+
+def test_redis_py_reads_the_embedded_store(embedded_login):
+    url, sid = embedded_login
+    client = redis.Redis.from_url(url)
+    assert json.loads(client.get(f"SESSION:{sid}"))["usr"] == "张三"
+    assert 86_390 < client.ttl(f"SESSION:{sid}") <= 86_400
+
+
+def test_redis_cli_reads_the_embedded_store(embedded_login):
+    require(shutil.which("redis-cli"), "REQUIRE_REAL_REDIS", "redis-cli is not installed",
+            "apt-get install redis-tools")
+    url, sid = embedded_login
+    port = url.split(":")[2].split("/")[0]
+
+    def redis_cli(*args):
+        return subprocess.run(["redis-cli", "-p", port, "--raw", *args], capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+
+    assert redis_cli("keys", "SESSION:*") == f"SESSION:{sid}"
+    assert json.loads(redis_cli("get", f"SESSION:{sid}"))["usr"] == "张三"
+    assert 86_390 < int(redis_cli("ttl", f"SESSION:{sid}")) <= 86_400
+
+
+def test_sessions_command_lists_and_shows_sessions(embedded_login):
+    url, sid = embedded_login
+    for args in (["--redis-url", url], [sid, "--redis-url", url], ["--redis-url", url, sid]):
+        shown = sessions_command(*args)
+        assert shown.returncode == 0
+        assert f"SESSION:{sid}  (expires in 86" in shown.stdout
+        assert '"usr": "张三"' in shown.stdout
+
+
+def test_sessions_command_says_when_there_is_nothing(embedded_login):
+    url, _ = embedded_login
+    missing = sessions_command("NoSuchSessionNoSuchSe2", "--redis-url", url)
+    assert missing.returncode != 0 and "No session SESSION:NoSuchSessionNoSuchSe2" in missing.stderr
+    down = sessions_command("--redis-url", f"redis://127.0.0.1:{free_port()}/0")
+    assert down.returncode != 0 and down.stderr.startswith("Cannot reach Redis at")
+
+
+def test_nothing_at_the_default_url_starts_the_embedded_redis(capsys):
+    url = f"redis://127.0.0.1:{free_port()}/0"  # stands in for the default, 6379
+    client = open_redis(url, explicit=False, embedded=False)
+    assert client.set("probe", "1") and client.get("probe") == b"1"
+    out = capsys.readouterr().out
+    assert f"No Redis answers at {url}" in out and "EMBEDDED REDIS" in out
