@@ -20,9 +20,11 @@ import pytest
 import redis
 import requests
 from fakeredis import TcpFakeServer
+from playwright.sync_api import sync_playwright
 from webtest import TestApp
 
 import step1_cookie_session.app
+from scripts.chromium import find_chromium, launch
 import step2_redis_session.app
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import RedisStore, connect
@@ -222,3 +224,22 @@ def start_server():
     yield start
     for server in running:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright."""
+    require(find_chromium(), "REQUIRE_BROWSER", "no Chromium found",
+            "apt-get install chromium (playwright install cannot be used offline)")
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab with an empty cookie jar."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()

@@ -1,0 +1,22 @@
+"""Launch Debian's Chromium under Playwright, for the browser tests and the screenshots.
+
+Playwright's own browser download needs hosts that many machines (and CI) cannot
+reach, so this drives the Chromium that the system package manager installs.
+"""
+
+import shutil
+
+# No sandbox: CI runs as root, where Chromium's sandbox refuses to start. The
+# rest keep a headless Chromium from calling home on a machine with no network.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def find_chromium():
+    """The path of the system's Chromium, or None."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def launch(playwright):
+    """A headless Chromium browser, for a ``sync_playwright()`` instance."""
+    return playwright.chromium.launch(executable_path=find_chromium(), args=FLAGS, headless=True)

@@ -1,0 +1,57 @@
+"""The learner's path in a real Chromium: type, click 登录, and read the cookie as devtools does."""
+
+import base64
+import json
+import re
+
+import pytest
+
+NAME = "张三 & a=b+c"  # non-ASCII, and the characters that broke the article's form string
+PASSWORD = "p@ss=1&2+3"
+
+
+def log_in_twice(page, url):
+    """Log in from the page twice; return the cookie from the browser's own store."""
+    page.goto(url)
+    page.fill("#user", NAME)
+    page.fill("#psd", PASSWORD)
+    page.click("#login")
+    page.wait_for_function("document.getElementById('data').innerText === '您第一次登录系统'")
+    page.click("#login")
+    page.wait_for_function(f"document.getElementById('data').innerText === {json.dumps('欢迎，' + NAME)}")
+    (cookie,) = page.context.cookies()
+    assert cookie["name"] == "bottle.sess"
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+    return cookie["value"]
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_step1_cookie_in_the_browser_is_the_form(start_server, page, host):
+    server = start_server("step1_cookie_session")
+    value = log_in_twice(page, f"http://{host}:{server.port}/")
+    session = json.loads(base64.b64decode(value))  # devtools console: JSON.parse(atob(value))
+    assert (session["usr"], session["psd"]) == (NAME, PASSWORD)
+    assert page.evaluate("v => JSON.parse(atob(v)).usr", value) == NAME
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_step2_cookie_in_the_browser_is_an_id_in_redis(start_server, page, redis_server,
+                                                       redis_client, host):
+    server = start_server("step2_redis_session", "--redis-url", redis_server.url)
+    value = log_in_twice(page, f"http://{host}:{server.port}/")
+    assert re.fullmatch(r"[0-9A-Za-z]{22}", value)
+    assert json.loads(redis_client.get(f"SESSION:{value}"))["usr"] == NAME
+
+
+@pytest.mark.parametrize("user, password", [("", ""), ("张三", ""), ("", "123")])
+def test_page_sends_nothing_when_a_field_is_empty(start_server, page, user, password):
+    server = start_server("step1_cookie_session")
+    posts = []
+    page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
+    page.goto(server.url)
+    page.fill("#user", user)
+    page.fill("#psd", password)
+    page.click("#login")
+    page.wait_for_timeout(300)
+    assert posts == [] and page.inner_text("#data") == ""
+    assert page.context.cookies() == []
