@@ -47,11 +47,11 @@ class CookieSession:
 
     def load(self, request):
         """The session that the request's cookie holds, or {} when it holds none."""
-        value = request.cookies.get(self.key)
+        value = read_cookie(request, self.key)
         if not value:
             return {}
         if self.signed and not self._signature_matches(
-                value, request.cookies.get(self.key + ".sig", "")):
+                value, read_cookie(request, self.key + ".sig") or ""):
             return {}
         session = decode(value)
         if session is None:
@@ -111,3 +111,18 @@ def decode(value):
         # RecursionError a value such as "[[[[…" nested a thousand deep.
         return None
     return session if isinstance(session, dict) else None
+
+
+def read_cookie(request, name):
+    """The value of one cookie in the request's Cookie header, or None.
+
+    Parsed here, as browsers send it ("a=1; b=2"), from the raw header. Bottle's
+    request.cookies would raise on a cookie name that the standard library
+    dislikes (say "a@b"), and its get_header on bytes that are not UTF-8; another
+    app on the same host may well set such a cookie.
+    """
+    for pair in request.environ.get("HTTP_COOKIE", "").split(";"):
+        key, _, value = pair.strip().partition("=")
+        if key == name:
+            return value
+    return None

@@ -61,11 +61,26 @@ class RedisSession:
 
     def _session_id(self, request):
         # Anything that is not the shape genid makes never reaches Redis.
-        sid = request.cookies.get(self.key, "")
-        return sid if ID_SHAPE.fullmatch(sid) else None
+        sid = read_cookie(request, self.key)
+        return sid if sid and ID_SHAPE.fullmatch(sid) else None
 
     @staticmethod
     def _set_cookie(response, name, value_and_attrs):
         response.add_header("Set-Cookie", f"{name}={value_and_attrs}")
         # A shared cache must never hand one user's session cookie to another.
         response.set_header("Cache-Control", "no-store")
+
+
+def read_cookie(request, name):
+    """The value of one cookie in the request's Cookie header, or None.
+
+    Parsed here, as browsers send it ("a=1; b=2"), from the raw header. Bottle's
+    request.cookies would raise on a cookie name that the standard library
+    dislikes (say "a@b"), and its get_header on bytes that are not UTF-8; another
+    app on the same host may well set such a cookie.
+    """
+    for pair in request.environ.get("HTTP_COOKIE", "").split(";"):
+        key, _, value = pair.strip().partition("=")
+        if key == name:
+            return value
+    return None

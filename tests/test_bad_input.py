@@ -59,5 +59,13 @@ def b64(raw):
     "AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAA0", "../../etc/passwd", "*",
 ])
 def test_malformed_cookie_counts_as_no_session(client, cookie):
-    client.set_cookie("bottle.sess", cookie)
-    assert client.post("/login", FORM).text == "您第一次登录系统"
+    res = client.post("/login", FORM, headers={"Cookie": f"bottle.sess={cookie}"})
+    assert res.text == "您第一次登录系统"
+
+
+@pytest.mark.parametrize("header", [
+    "a@b=1", "a@b=1; bottle.sess=", "bottle.sess", "=; ;;", "bottle.sess=\"quoted\"",
+])
+def test_odd_cookie_header_counts_as_no_session(client, header):
+    res = client.post("/login", FORM, headers={"Cookie": header})
+    assert res.text == "您第一次登录系统"

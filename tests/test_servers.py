@@ -89,3 +89,18 @@ def test_unreachable_redis_url_exits_with_one_clear_line(how):
     assert result.returncode != 0
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"Cannot reach Redis at {url}")
+
+
+@pytest.mark.parametrize("module", ["step1_cookie_session", "step2_redis_session"])
+def test_cookie_header_bytes_that_are_not_utf8_count_as_no_session(start_server, redis_server,
+                                                                  module):
+    server = start_server(module, "--redis-url", redis_server.url) if module.startswith(
+        "step2") else start_server(module)
+    with socket.create_connection(("127.0.0.1", server.port)) as raw:
+        raw.sendall(b"POST /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                    b"Cookie: bottle.sess=\xff\xfe; other=\xc3\r\n"
+                    b"Content-Type: application/x-www-form-urlencoded\r\n"
+                    b"Content-Length: 11\r\n\r\nusr=a&psd=b")
+        reply = b"".join(iter(lambda: raw.recv(4096), b""))
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert "您第一次登录系统".encode() in reply

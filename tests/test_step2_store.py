@@ -13,9 +13,9 @@ FORM = {"usr": "张三", "psd": "s3cret-pw"}
 ID = re.compile(f"[{re.escape(shortuuid.get_alphabet())}]{{22}}")
 
 
-def login(app, form=FORM):
-    """Log in and return the session id that the cookie now holds."""
-    app.post("/login", form)
+def login(app, cookie=None):
+    """Log in, sending the cookie if given; return the session id that the cookie now holds."""
+    app.post("/login", FORM, headers={"Cookie": f"bottle.sess={cookie}"} if cookie else {})
     return app.cookies["bottle.sess"]
 
 
@@ -43,16 +43,14 @@ def test_ids_are_unique_22_character_shortuuids(step2):
 def test_planted_id_is_never_adopted(step2, redis_client):
     planted = "AttackerChosenSidAttac"
     assert ID.fullmatch(planted)
-    step2.set_cookie("bottle.sess", planted)
-    assert login(step2) != planted
+    assert login(step2, cookie=planted) != planted
     assert redis_client.exists(f"SESSION:{planted}") == 0
 
 
 def test_login_over_an_existing_id_moves_to_a_fresh_one(step2, redis_client):
     old = "PreviousSessionNoUser2"
     redis_client.set(f"SESSION:{old}", '{"theme": "dark"}', ex=600)
-    step2.set_cookie("bottle.sess", old)
-    new = login(step2)
+    new = login(step2, cookie=old)
     assert new != old
     assert redis_client.exists(f"SESSION:{old}") == 0
     assert redis_client.exists(f"SESSION:{new}") == 1
@@ -68,12 +66,12 @@ def test_corrupt_value_in_redis_counts_as_no_session(step2, redis_client, value)
 
 def test_logout_kills_every_copy_of_the_cookie(step2, redis_client):
     sid = login(step2)
+    copy = {"Cookie": f"bottle.sess={sid}"}
     thief = TestApp(step2.app)
-    thief.set_cookie("bottle.sess", sid)
-    assert thief.post("/login", FORM).text == "欢迎，张三"
+    assert thief.post("/login", FORM, headers=copy).text == "欢迎，张三"
     step2.post("/logout")
     assert redis_client.exists(f"SESSION:{sid}") == 0
-    assert thief.post("/login", FORM).text == "您第一次登录系统"
+    assert thief.post("/login", FORM, headers=copy).text == "您第一次登录系统"
 
 
 def commands_since_reset(admin):

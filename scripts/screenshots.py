@@ -1,0 +1,128 @@
+"""Make the READMEs' pictures again: python -m scripts.screenshots
+
+It starts both steps' real servers on free ports (step 2 on its embedded Redis),
+logs in twice from the page in Chromium, and saves docs/img/step1.png and
+docs/img/step2.png. Under the page, the picture adds a grey panel with what the
+browser's cookie store holds (what devtools → Application → Cookies shows),
+read through Playwright; for step 2 also what Redis holds under that id.
+
+Chinese text needs a CJK font (Debian: fonts-noto-cjk), or it shows as boxes.
+"""
+
+import base64
+import html
+import json
+import socket
+import subprocess
+import sys
+import time
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import redis
+from playwright.sync_api import sync_playwright
+
+from scripts.chromium import launch
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "img"
+NAME, PASSWORD = "张三", "123456"
+
+
+def free_port():
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running(module, *args):
+    """A step's server, started as a learner starts it; yields its URL."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", module, "--port", str(port), *args],
+                            cwd=ROOT, stdout=subprocess.DEVNULL)
+    url = f"http://localhost:{port}/"
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def log_in_twice(page, url):
+    page.goto(url)
+    page.fill("#user", NAME)
+    page.fill("#psd", PASSWORD)
+    for answer in ("您第一次登录系统", f"欢迎，{NAME}"):
+        page.click("#login")
+        page.wait_for_function(f"document.getElementById('data').innerText === '{answer}'")
+    (cookie,) = page.context.cookies()
+    return cookie
+
+
+def add_panel(page, title, rows):
+    """Append a grey panel of (label, value) rows under the page, for the picture."""
+    cells = "".join(
+        f"<tr><th>{html.escape(label)}</th><td><code>{html.escape(value)}</code></td></tr>"
+        for label, value in rows)
+    page.evaluate("""html => document.body.insertAdjacentHTML('beforeend', html)""", f"""
+        <div style="margin-top:24px;padding:12px 16px;background:#f3f4f6;border:1px solid #d1d5db;
+                    border-radius:6px;font:14px sans-serif;max-width:900px">
+          <div style="font-weight:bold;margin-bottom:8px">{html.escape(title)}</div>
+          <table style="border-collapse:collapse">{cells}</table>
+        </div>
+        <style>th{{text-align:left;vertical-align:top;padding:4px 12px 4px 0;white-space:nowrap}}
+               td code{{word-break:break-all;font-size:13px}}</style>""")
+
+
+def step1(page):
+    with running("step1_cookie_session") as url:
+        cookie = log_in_twice(page, url)
+    decoded = base64.b64decode(cookie["value"]).decode()
+    add_panel(page, "devtools → Application → Cookies (step 1: the session is in the cookie)", [
+        ("Name", cookie["name"]),
+        ("Value", cookie["value"]),
+        ("HttpOnly / SameSite", f"{cookie['httpOnly']} / {cookie['sameSite']}"),
+        ("atob(Value)", decoded),
+        ("JSON.parse(…).usr", json.loads(decoded)["usr"]),
+    ])
+    page.screenshot(path=OUT / "step1.png", full_page=True)
+
+
+def step2(page):
+    redis_url = f"redis://127.0.0.1:{free_port()}/0"
+    with running("step2_redis_session", "--embedded-redis", "--redis-url", redis_url) as url:
+        cookie = log_in_twice(page, url)
+        client = redis.Redis.from_url(redis_url)
+        key = f"SESSION:{cookie['value']}"
+        stored, ttl = client.get(key).decode(), client.ttl(key)
+    add_panel(page, "devtools → Application → Cookies, then redis-cli (step 2: the cookie is an id)", [
+        ("Name", cookie["name"]),
+        ("Value", cookie["value"]),
+        ("HttpOnly / SameSite", f"{cookie['httpOnly']} / {cookie['sameSite']}"),
+        (f"GET {key}  (redis-cli --raw)", stored),
+        (f"TTL {key}", str(ttl)),
+    ])
+    page.screenshot(path=OUT / "step2.png", full_page=True)
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        for shoot in (step1, step2):
+            context = browser.new_context(viewport={"width": 960, "height": 420})
+            shoot(context.new_page())
+            context.close()
+        browser.close()
+    print(f"Saved {OUT / 'step1.png'} and {OUT / 'step2.png'}")
+
+
+if __name__ == "__main__":
+    main()
