@@ -1,0 +1,30 @@
+"""Load: 200 parallel logins spread over two step 2 processes that share one Redis."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+USERS = 200
+
+
+def test_parallel_logins_over_two_processes_each_get_their_own_session(
+        start_server, redis_server, redis_client):
+    servers = [start_server("step2_redis_session", "--redis-url", redis_server.url)
+               for _ in range(2)]
+
+    def user(number):
+        """Log in on one process, come back on the other; return (id, greeting, name)."""
+        browser, name = requests.Session(), f"用户{number}"
+        first = browser.post(servers[number % 2].url + "/login",
+                             {"usr": name, "psd": "pw"}, timeout=30)
+        assert first.text == "您第一次登录系统"
+        again = browser.post(servers[(number + 1) % 2].url + "/login",
+                             {"usr": "someone else", "psd": "pw"}, timeout=30)
+        return browser.cookies["bottle.sess"], again.text, name
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        results = list(pool.map(user, range(USERS)))
+
+    assert len({sid for sid, _, _ in results}) == USERS
+    assert [greeting for _, greeting, _ in results] == [f"欢迎，{name}" for _, _, name in results]
+    assert redis_client.dbsize() == USERS

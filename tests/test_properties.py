@@ -1,0 +1,70 @@
+"""Properties of the cookie codec, the ids and the store, on many generated inputs."""
+
+import base64
+import re
+
+import bottle
+import fakeredis
+from hypothesis import given, strategies as st
+from webtest import TestApp
+
+import step1_cookie_session.app
+import step2_redis_session.app
+from step1_cookie_session.session import CookieSession, decode, encode
+from step2_redis_session.session import ID_SHAPE, RedisSession
+from step2_redis_session.store import RedisStore
+
+# Built once: hypothesis calls each test many times, and a fixture would be shared anyway.
+STORE = RedisStore(fakeredis.FakeRedis())
+APPS = [TestApp(step1_cookie_session.app.create_app()),
+        TestApp(step2_redis_session.app.create_app(RedisSession(STORE)))]
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                           lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+                           max_leaves=10)
+sessions = st.dictionaries(st.text(), json_values)
+cookie_values = st.text() | st.binary().map(lambda raw: base64.b64encode(raw).decode())
+
+
+def non_blank(limit):
+    return st.text(min_size=1, max_size=limit).filter(str.strip)
+
+
+@given(usr=non_blank(64), psd=non_blank(128))
+def test_any_name_and_password_round_trip_in_both_steps(usr, psd):
+    for app in APPS:
+        app.reset()
+        app.post("/login", {"usr": usr, "psd": psd})
+        assert app.post("/login", {"usr": "x", "psd": "y"}).text == f"欢迎，{usr}"
+
+
+@given(sessions)
+def test_cookie_codec_round_trips_as_bare_base64(session):
+    value = encode(session)
+    assert re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", value)
+    assert decode(value) == session
+
+
+@given(cookie_values)
+def test_any_cookie_value_is_a_session_or_none(value):
+    request = bottle.BaseRequest({"HTTP_COOKIE": f"bottle.sess={value}"})
+    assert decode(value) is None or isinstance(decode(value), dict)
+    assert isinstance(CookieSession().load(request), dict)
+    assert RedisSession(STORE).load(request) == {}
+
+
+@given(st.text())
+def test_any_cookie_header_loads_without_raising(header):
+    request = bottle.BaseRequest({"HTTP_COOKIE": header})
+    assert isinstance(CookieSession().load(request), dict)
+    assert isinstance(RedisSession(STORE).load(request), dict)
+
+
+@given(sessions)
+def test_store_round_trips_any_session_under_a_fresh_id(session):
+    sid = RedisSession(STORE).genid()
+    assert ID_SHAPE.fullmatch(sid)
+    STORE.set(sid, session, 60_000)
+    assert STORE.get(sid) == session
+    STORE.destroy(sid)
+    assert STORE.get(sid) is None

@@ -1,0 +1,98 @@
+"""Step 1 with --signed: koa-session's signed mode. Tampering stops counting; reading does not."""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+from webtest import TestApp
+
+from conftest import ROOT
+from step1_cookie_session.app import create_app
+from step1_cookie_session.session import CookieSession
+
+SECRET = "a-workshop-secret-of-thirty-two-characters"
+FORM = {"usr": "张三", "psd": "123"}
+
+
+@pytest.fixture
+def signed():
+    """A client of step 1 in signed mode, in process."""
+    return TestApp(create_app(CookieSession(signed=True, secret=SECRET)))
+
+
+def cookies_of(res):
+    """{name: value} of the response's Set-Cookie headers."""
+    pairs = (header.split(";")[0].split("=", 1) for header in res.headers.getall("Set-Cookie"))
+    return dict(pairs)
+
+
+def hmac_of(value):
+    mac = hmac.new(SECRET.encode(), f"bottle.sess={value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def test_signature_is_hmac_sha256_of_name_and_value(signed):
+    cookies = cookies_of(signed.post("/login", FORM))
+    assert cookies["bottle.sess.sig"] == hmac_of(cookies["bottle.sess"])
+
+
+def test_signed_cookie_is_still_readable(signed):
+    value = cookies_of(signed.post("/login", FORM))["bottle.sess"]
+    assert json.loads(base64.b64decode(value))["psd"] == "123"
+
+
+def forged_value(value):
+    session = json.loads(base64.b64decode(value))
+    return base64.b64encode(json.dumps({**session, "usr": "admin"}).encode()).decode()
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda value, sig: (forged_value(value), sig),
+    lambda value, sig: (value, sig[:-1] + ("A" if sig[-1] != "A" else "B")),
+    lambda value, sig: (value, ""),
+    lambda value, sig: (value, None),
+    lambda value, sig: (forged_value(value), hmac_of(forged_value(value)).lower()),
+], ids=["edited value", "edited signature", "empty signature", "no signature", "guessed"])
+def test_tampered_cookie_counts_as_no_session(signed, tamper):
+    cookies = cookies_of(signed.post("/login", FORM))
+    value, sig = tamper(cookies["bottle.sess"], cookies["bottle.sess.sig"])
+    header = f"bottle.sess={value}" + (f"; bottle.sess.sig={sig}" if sig is not None else "")
+    signed.reset()
+    assert signed.post("/login", FORM, headers={"Cookie": header}).text == "您第一次登录系统"
+
+
+def test_untampered_cookie_is_welcomed(signed):
+    signed.post("/login", FORM)
+    assert signed.post("/login", FORM).text == "欢迎，张三"
+
+
+def test_logout_clears_both_cookies(signed):
+    signed.post("/login", FORM)
+    assert cookies_of(signed.post("/logout")) == {"bottle.sess": "", "bottle.sess.sig": ""}
+
+
+@pytest.mark.parametrize("secret", [None, "", "too-short"])
+def test_signed_mode_refuses_to_start_without_a_real_secret(secret):
+    env = {key: value for key, value in os.environ.items() if key != "SESSION_SECRET"}
+    if secret is not None:
+        env["SESSION_SECRET"] = secret
+    result = subprocess.run([sys.executable, "-m", "step1_cookie_session", "--signed"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=20)
+    assert result.returncode != 0
+    assert result.stderr.startswith("--signed needs SESSION_SECRET")
+    assert "Traceback" not in result.stderr
+
+
+def test_signed_server_sets_both_cookies(start_server):
+    server = start_server("step1_cookie_session", "--signed", env={"SESSION_SECRET": SECRET})
+    assert "(signed)" in server.banner
+    browser = requests.Session()
+    browser.post(server.url + "/login", FORM)
+    assert browser.cookies["bottle.sess.sig"] == hmac_of(browser.cookies["bottle.sess"])
+    assert browser.post(server.url + "/login", FORM).text == "欢迎，张三"
