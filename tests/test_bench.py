@@ -1,0 +1,23 @@
+"""The benchmark script runs, and counts the Redis commands that the README quotes."""
+
+import shutil
+import subprocess
+import sys
+
+from conftest import ROOT, require
+
+
+def test_bench_runs_and_counts_one_command_per_request():
+    require(shutil.which("redis-server"), "REQUIRE_REAL_REDIS",
+            "redis-server is not installed", "apt-get install redis-server")
+    result = subprocess.run([sys.executable, "-m", "scripts.bench", "--rounds", "2",
+                             "--requests", "20"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for name in ("step 1 (cookie)", "step 2 (Redis)", "raw redis-py GET"):
+        assert any(line.startswith(f"| {name} | ") for line in lines)
+    assert any(line.startswith("step 2 / step 1: ") for line in lines)
+    assert "| read (POST /login, live session) | 1 × GET |" in lines
+    assert "| logout (POST /logout) | 1 × DEL |" in lines
+    assert "| login (POST /login, no session) | 1 × SET |" in lines
