@@ -34,6 +34,16 @@ def test_step1_cookie_in_the_browser_is_the_form(start_server, page, host):
     assert page.evaluate("v => JSON.parse(atob(v)).usr", value) == NAME
 
 
+def test_step1_cookie_edited_in_the_browser_becomes_admin(start_server, page):
+    server = start_server("step1_cookie_session")
+    value = log_in_twice(page, server.url + "/")
+    forged = page.evaluate("""v => btoa(JSON.stringify({...JSON.parse(atob(v)), usr: 'admin'}))""",
+                           value)
+    page.context.add_cookies([{"name": "bottle.sess", "value": forged, "url": server.url}])
+    page.click("#login")
+    page.wait_for_function("document.getElementById('data').innerText === '欢迎，admin'")
+
+
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
 def test_step2_cookie_in_the_browser_is_an_id_in_redis(start_server, page, redis_server,
                                                        redis_client, host):

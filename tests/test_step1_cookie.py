@@ -60,3 +60,10 @@ def test_largest_allowed_form_still_fits_a_cookie(step1):
     (header,) = res.headers.getall("Set-Cookie")
     assert len(header.split(";")[0]) <= 4096
     assert step1.post("/login", FORM).text == "欢迎，" + "😀" * 64
+
+
+def test_logout_cannot_revoke_a_copied_cookie(step1):
+    copied = cookie_value(step1.post("/login", FORM))
+    step1.post("/logout")
+    replay = step1.post("/login", FORM, headers={"Cookie": f"bottle.sess={copied}"})
+    assert replay.text == "欢迎，张三"
