@@ -10,8 +10,6 @@ from urllib.parse import parse_qs
 
 from bottle import Bottle, HTTPError, request, response
 
-from .session import CookieSession
-
 LOGIN_PAGE = Path(__file__).resolve().parent.parent / "shared" / "login.html"
 
 # Limits on what a login may send. They keep the cookie well under the 4096
@@ -21,11 +19,10 @@ MAX_FORM_BYTES = 8 * 1024
 FIELD_LIMITS = {"usr": 64, "psd": 128}
 
 
-def create_app(sessions=None):
-    """The workshop's app; ``sessions`` defaults to koa-session's settings."""
+def create_app(sessions):
+    """The workshop's app, keeping its sessions with ``sessions`` (a CookieSession)."""
     app = Bottle()
     app.default_error_handler = plain_text_error
-    sessions = sessions or CookieSession()
 
     @app.get("/")
     def login_page():

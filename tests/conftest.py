@@ -24,6 +24,7 @@ from playwright.sync_api import sync_playwright
 from webtest import TestApp
 
 import step1_cookie_session.app
+from step1_cookie_session.session import CookieSession
 from scripts.chromium import find_chromium, launch
 import step2_redis_session.app
 from step2_redis_session.session import RedisSession
@@ -169,7 +170,7 @@ def make_step2_app(url):
 def client(request, redis_servers):
     """A browser-like client (it keeps cookies) of each app in turn, in process."""
     if request.param == "step1":
-        yield TestApp(step1_cookie_session.app.create_app())
+        yield TestApp(step1_cookie_session.app.create_app(CookieSession()))
         return
     server = redis_servers(request.param.removeprefix("step2-"))
     yield TestApp(make_step2_app(server.url))
@@ -179,7 +180,7 @@ def client(request, redis_servers):
 @pytest.fixture
 def step1():
     """A client of step 1, in process."""
-    return TestApp(step1_cookie_session.app.create_app())
+    return TestApp(step1_cookie_session.app.create_app(CookieSession()))
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from step2_redis_session.store import RedisStore
 
 # Built once: hypothesis calls each test many times, and a fixture would be shared anyway.
 STORE = RedisStore(fakeredis.FakeRedis())
-APPS = [TestApp(step1_cookie_session.app.create_app()),
+APPS = [TestApp(step1_cookie_session.app.create_app(CookieSession())),
         TestApp(step2_redis_session.app.create_app(RedisSession(STORE)))]
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
