@@ -44,7 +44,8 @@ def main(argv=None):
     except OSError as exc:
         sys.exit(f"Cannot listen on {args.host}:{args.port}: {exc.strerror}. "
                  "Is another step still running? Stop it, or pick another --port.")
-    print("Step 2: the cookie holds an id; the session lives in Redis.", flush=True)
+    print(f"Step 2: the cookie holds an id; the session lives in Redis at {url or DEFAULT_REDIS_URL}.",
+          flush=True)
     print(f"Open http://{display_host(args.host)}:{args.port}/ and press Ctrl+C to stop.", flush=True)
     try:
         server.run()

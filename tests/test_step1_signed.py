@@ -96,3 +96,10 @@ def test_signed_server_sets_both_cookies(start_server):
     browser.post(server.url + "/login", FORM)
     assert browser.cookies["bottle.sess.sig"] == hmac_of(browser.cookies["bottle.sess"])
     assert browser.post(server.url + "/login", FORM).text == "欢迎，张三"
+
+
+def test_signed_cookie_past_its_expiry_counts_as_no_session(signed):
+    stale = json.dumps({"usr": "张三", "psd": "1", "_expire": 1, "_maxAge": 86_400_000})
+    value = base64.b64encode(stale.encode()).decode()
+    header = f"bottle.sess={value}; bottle.sess.sig={hmac_of(value)}"
+    assert signed.post("/login", FORM, headers={"Cookie": header}).text == "您第一次登录系统"

@@ -97,3 +97,10 @@ def test_requests_share_the_pooled_connection(step2_on_real_redis, real_redis):
     for _ in range(20):
         step2_on_real_redis.post("/login", FORM)
     assert admin.info("stats")["total_connections_received"] == before
+
+
+def test_reading_a_session_does_not_extend_its_ttl(step2, redis_client):
+    sid = login(step2)
+    redis_client.expire(f"SESSION:{sid}", 100)
+    assert step2.post("/login", FORM).text == "欢迎，张三"
+    assert redis_client.ttl(f"SESSION:{sid}") <= 100
