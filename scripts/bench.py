@@ -26,44 +26,20 @@ import http.client
 import os
 import platform
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlencode
 
 import redis
 
-ROOT = Path(__file__).resolve().parent.parent
+from scripts.processes import free_port, running
+
 FORM = urlencode({"usr": "张三", "psd": "123"})
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def free_port():
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port):
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"Nothing came up on port {port}.")
-
-
-def start(stack, argv, port):
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL)
-    stack.callback(proc.wait, 10)
-    stack.callback(proc.terminate)
-    wait_for_port(port)
 
 
 class Browser:
@@ -122,12 +98,14 @@ def main():
     with ExitStack() as stack:
         redis_port, port1, port2 = free_port(), free_port(), free_port()
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
-        start(stack, ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-                      "--save", "", "--appendonly", "no", "--dir", workdir], redis_port)
+        stack.enter_context(running(["redis-server", "--port", str(redis_port), "--bind",
+                                     "127.0.0.1", "--save", "", "--appendonly", "no",
+                                     "--dir", workdir], redis_port))
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        start(stack, [sys.executable, "-m", "step1_cookie_session", "--port", str(port1)], port1)
-        start(stack, [sys.executable, "-m", "step2_redis_session", "--port", str(port2),
-                      "--redis-url", redis_url], port2)
+        stack.enter_context(running([sys.executable, "-m", "step1_cookie_session",
+                                     "--port", str(port1)], port1))
+        stack.enter_context(running([sys.executable, "-m", "step2_redis_session",
+                                     "--port", str(port2), "--redis-url", redis_url], port2))
 
         step1, step2 = Browser(port1), Browser(port2)
         assert step1.post("/login", FORM) == "您第一次登录系统"

@@ -12,47 +12,25 @@ Chinese text needs a CJK font (Debian: fonts-noto-cjk), or it shows as boxes.
 import base64
 import html
 import json
-import socket
-import subprocess
 import sys
-import time
-from contextlib import closing, contextmanager
-from pathlib import Path
+from contextlib import contextmanager
 
 import redis
 from playwright.sync_api import sync_playwright
 
 from scripts.chromium import launch
+from scripts.processes import ROOT, free_port, running
 
-ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "img"
 NAME, PASSWORD = "张三", "123456"
 
 
-def free_port():
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
-def running(module, *args):
-    """A step's server, started as a learner starts it; yields its URL."""
+def step_server(module, *args):
+    """A step's server, started as a learner starts it; yields the URL to open."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", module, "--port", str(port), *args],
-                            cwd=ROOT, stdout=subprocess.DEVNULL)
-    url = f"http://localhost:{port}/"
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with running([sys.executable, "-m", module, "--port", str(port), *args], port):
+        yield f"http://localhost:{port}/"
 
 
 def log_in_twice(page, url):
@@ -82,7 +60,7 @@ def add_panel(page, title, rows):
 
 
 def step1(page):
-    with running("step1_cookie_session") as url:
+    with step_server("step1_cookie_session") as url:
         cookie = log_in_twice(page, url)
     decoded = base64.b64decode(cookie["value"]).decode()
     add_panel(page, "devtools → Application → Cookies (step 1: the session is in the cookie)", [
@@ -97,16 +75,16 @@ def step1(page):
 
 def step2(page):
     redis_url = f"redis://127.0.0.1:{free_port()}/0"
-    with running("step2_redis_session", "--embedded-redis", "--redis-url", redis_url) as url:
+    with step_server("step2_redis_session", "--embedded-redis", "--redis-url", redis_url) as url:
         cookie = log_in_twice(page, url)
         client = redis.Redis.from_url(redis_url)
         key = f"SESSION:{cookie['value']}"
         stored, ttl = client.get(key).decode(), client.ttl(key)
-    add_panel(page, "devtools → Application → Cookies, then redis-cli (step 2: the cookie is an id)", [
+    add_panel(page, "devtools → Application → Cookies, then Redis (step 2: the cookie is an id)", [
         ("Name", cookie["name"]),
         ("Value", cookie["value"]),
         ("HttpOnly / SameSite", f"{cookie['httpOnly']} / {cookie['sameSite']}"),
-        (f"GET {key}  (redis-cli --raw)", stored),
+        (f"GET {key}", stored),
         (f"TTL {key}", str(ttl)),
     ])
     page.screenshot(path=OUT / "step2.png", full_page=True)

@@ -11,7 +11,7 @@ import sys
 
 import waitress
 
-from .app import create_app
+from .app import MAX_FORM_BYTES, create_app
 from .session import CookieSession
 
 
@@ -35,7 +35,10 @@ def main(argv=None):
     app = create_app(CookieSession(signed=args.signed, secret=secret or None))
 
     try:
-        server = waitress.create_server(app, host=args.host, port=args.port)
+        # The server itself refuses a body larger than any login form, before
+        # buffering it; the app checks again for servers that do not.
+        server = waitress.create_server(app, host=args.host, port=args.port,
+                                        max_request_body_size=MAX_FORM_BYTES)
     except OSError as exc:
         sys.exit(f"Cannot listen on {args.host}:{args.port}: {exc.strerror}. "
                  "Is another step still running? Stop it, or pick another --port.")

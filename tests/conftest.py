@@ -7,14 +7,11 @@ after them. A Redis that the user already runs is never touched.
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import closing
-from pathlib import Path
 
 import pytest
 import redis
@@ -24,13 +21,12 @@ from playwright.sync_api import sync_playwright
 from webtest import TestApp
 
 import step1_cookie_session.app
-from step1_cookie_session.session import CookieSession
-from scripts.chromium import find_chromium, launch
 import step2_redis_session.app
+from scripts.chromium import find_chromium, launch
+from scripts.processes import ROOT, free_port
+from step1_cookie_session.session import CookieSession
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import RedisStore, connect
-
-ROOT = Path(__file__).resolve().parent.parent
 
 #: The apps that must behave alike: step 1, and step 2 on each kind of Redis.
 APPS = ["step1", "step2-fakeredis", "step2-redis-server"]
@@ -44,12 +40,6 @@ def require(found, variable, missing, how):
     if os.environ.get(variable) == "1":
         pytest.fail(f"{missing}, and {variable}=1 requires it")
     pytest.skip(f"{missing}: {how}, or run bash .ci/run")
-
-
-def free_port():
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PrivateRedis:
@@ -211,6 +201,17 @@ class StepServer:
         self.proc.terminate()
         self.proc.wait(10)
         self.proc.stdout.close()
+
+
+@pytest.fixture(params=APPS)
+def any_server(request, redis_servers, start_server):
+    """Each app in turn as a real server: step 1, and step 2 on each kind of Redis."""
+    if request.param == "step1":
+        yield start_server("step1_cookie_session")
+        return
+    redis_server = redis_servers(request.param.removeprefix("step2-"))
+    yield start_server("step2_redis_session", "--redis-url", redis_server.url)
+    connect(redis_server.url).flushdb()
 
 
 @pytest.fixture
