@@ -20,7 +20,7 @@ def main(argv=None):
         prog="python -m step1_cookie_session",
         description="Step 1 of the sessions workshop: the session lives in the cookie.")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=os.environ.get("PORT", "4000"),
+    parser.add_argument("--port", type=port_number, default=os.environ.get("PORT", "4000"),
                         help="default: $PORT, else 4000")
     parser.add_argument("--signed", action="store_true",
                         help="add a bottle.sess.sig cookie, an HMAC keyed by $SESSION_SECRET")
@@ -42,6 +42,8 @@ def main(argv=None):
     except OSError as exc:
         sys.exit(f"Cannot listen on {args.host}:{args.port}: {exc.strerror}. "
                  "Is another step still running? Stop it, or pick another --port.")
+    except ValueError:  # what waitress raises for a --host that does not resolve
+        sys.exit(f"Cannot listen on {args.host}:{args.port}: no such address. Check --host.")
     mode = "signed" if args.signed else "unsigned, as in the article"
     print(f"Step 1: the session lives in the cookie ({mode}).", flush=True)
     print(f"Open http://{display_host(args.host)}:{args.port}/ and press Ctrl+C to stop.", flush=True)
@@ -49,6 +51,14 @@ def main(argv=None):
         server.run()
     except KeyboardInterrupt:
         pass
+
+
+def port_number(text):
+    """argparse type: a TCP port from 1 to 65535."""
+    port = int(text)
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number (1-65535)")
+    return port
 
 
 def display_host(host):

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import redis
 import waitress
 from fakeredis import TcpFakeServer
+from redis.connection import parse_url
 
 from .app import MAX_FORM_BYTES, create_app
 from .session import RedisSession
@@ -31,12 +32,12 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 def main(argv=None):
     args = parse_args(argv)
-    url = args.redis_url or os.environ.get("REDIS_URL")
+    given = args.redis_url or os.environ.get("REDIS_URL")
+    url = check_url(given or DEFAULT_REDIS_URL)
     if args.command == "sessions":
-        show_sessions(url or DEFAULT_REDIS_URL, args.id)
+        show_sessions(url, args.id)
         return
-    client = open_redis(url or DEFAULT_REDIS_URL, explicit=url is not None,
-                        embedded=args.embedded_redis)
+    client = open_redis(url, explicit=given is not None, embedded=args.embedded_redis)
     app = create_app(RedisSession(RedisStore(client)))
 
     try:
@@ -47,8 +48,9 @@ def main(argv=None):
     except OSError as exc:
         sys.exit(f"Cannot listen on {args.host}:{args.port}: {exc.strerror}. "
                  "Is another step still running? Stop it, or pick another --port.")
-    print(f"Step 2: the cookie holds an id; the session lives in Redis at {url or DEFAULT_REDIS_URL}.",
-          flush=True)
+    except ValueError:  # what waitress raises for a --host that does not resolve
+        sys.exit(f"Cannot listen on {args.host}:{args.port}: no such address. Check --host.")
+    print(f"Step 2: the cookie holds an id; the session lives in Redis at {url}.", flush=True)
     print(f"Open http://{display_host(args.host)}:{args.port}/ and press Ctrl+C to stop.", flush=True)
     try:
         server.run()
@@ -63,7 +65,7 @@ def parse_args(argv):
     url_help = f"default: $REDIS_URL, else {DEFAULT_REDIS_URL}"
     parser.add_argument("--redis-url", help=url_help)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=os.environ.get("PORT", "4000"),
+    parser.add_argument("--port", type=port_number, default=os.environ.get("PORT", "4000"),
                         help="default: $PORT, else 4000")
     parser.add_argument("--embedded-redis", action="store_true",
                         help="run an in-process Redis (fakeredis) at the Redis URL's address")
@@ -74,6 +76,16 @@ def parse_args(argv):
     # SUPPRESS: without it, this default would overwrite a --redis-url given before "sessions".
     sessions.add_argument("--redis-url", default=argparse.SUPPRESS, help=url_help)
     return parser.parse_args(argv)
+
+
+def check_url(url):
+    """The URL, if redis-py can use it; otherwise exit with one line that says why."""
+    try:
+        parse_url(url)
+        urlsplit(url).port  # reading the port raises on one outside 0-65535
+    except ValueError as exc:
+        sys.exit(f"Not a Redis URL: {url} ({exc}). Use redis://host:port/db.")
+    return url
 
 
 def open_redis(url, explicit, embedded):
@@ -130,6 +142,14 @@ def show_sessions(url, sid):
                  else f"No sessions in {url} yet. Log in on the page first.")
     for key, ttl, value in rows:
         print(f"{key}  (expires in {ttl} s)\n  {value.decode('utf-8', 'replace')}")
+
+
+def port_number(text):
+    """argparse type: a TCP port from 1 to 65535."""
+    port = int(text)
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number (1-65535)")
+    return port
 
 
 def display_host(host):

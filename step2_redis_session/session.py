@@ -6,8 +6,9 @@ This is koa-session with the article's two extra options, ``store`` and ``genid`
     Redis: SESSION:XkzH8c6Uu7TMRYzZjDTvYi -> {"usr": "张三", ...}
 
 Ids come from ``shortuuid.uuid()``: 22 characters, about 122 random bits. The
-article's shortid makes ids like ``jrswsw``, short enough to guess; OWASP asks
-for at least 64 bits.
+article's shortid makes ids of 7 to 14 characters, like ``jrswsw``, and warns
+that they are not cryptographically secure. An id is as good as a password
+while its session lasts: OWASP asks for at least 64 random bits.
 
 The id is the only thing the server trusts from the browser, so it is strict:
 an id it never issued (wrong shape, or not in Redis) is no session, and a
@@ -24,7 +25,11 @@ ID_SHAPE = re.compile(f"[{re.escape(shortuuid.get_alphabet())}]{{22}}")
 
 
 class RedisSession:
-    """Load, save and clear a session kept in a store, under an id in a cookie."""
+    """Load, save and clear a session kept in a store, under an id in a cookie.
+
+    ``store`` has koa-session's contract: ``get(id)``, ``set(id, sess, max_age)``
+    and ``destroy(id)``. ``genid`` must make ids of ``ID_SHAPE``, as shortuuid does.
+    """
 
     def __init__(self, store, genid=shortuuid.uuid, key="bottle.sess",
                  max_age=86_400_000, httponly=True, samesite="Lax"):
@@ -60,7 +65,7 @@ class RedisSession:
         self._set_cookie(response, self.key, self._clear_attrs)
 
     def _session_id(self, request):
-        # Anything that is not the shape genid makes never reaches Redis.
+        # A value of any other shape was never issued here: it need not reach Redis.
         sid = read_cookie(request, self.key)
         return sid if sid and ID_SHAPE.fullmatch(sid) else None
 

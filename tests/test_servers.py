@@ -109,3 +109,12 @@ def test_body_of_megabytes_is_refused_quickly_with_413(any_server):
                         headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert time.monotonic() - start < 2
     assert res.status_code == 413 and "8192" in res.text
+
+
+@pytest.mark.parametrize("url", ["localhost:6379", "redis://127.0.0.1:notaport/0",
+                                 "redis://127.0.0.1:99999/0"])
+def test_malformed_redis_url_exits_with_one_clear_line(url):
+    result = run_module("step2_redis_session", "--redis-url", url, "--port", str(free_port()))
+    assert result.returncode != 0
+    assert result.stderr.startswith(f"Not a Redis URL: {url}")
+    assert result.stderr.count("\n") == 1
