@@ -20,3 +20,20 @@ def find_chromium():
 def launch(playwright):
     """A headless Chromium browser, for a ``sync_playwright()`` instance."""
     return playwright.chromium.launch(executable_path=find_chromium(), args=FLAGS, headless=True)
+
+
+def click_login(page, answer):
+    """Click 登录 and wait until the page shows the server's answer."""
+    page.click("#login")
+    page.wait_for_function("answer => document.getElementById('data').innerText === answer",
+                           arg=answer)
+
+
+def log_in_twice(page, url, name, password):
+    """Open the page and log in from it twice; return the browser's cookies afterwards."""
+    page.goto(url)
+    page.fill("#user", name)
+    page.fill("#psd", password)
+    click_login(page, "您第一次登录系统")
+    click_login(page, f"欢迎，{name}")
+    return page.context.cookies()

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import redis
 from playwright.sync_api import sync_playwright
 
-from scripts.chromium import launch
+from scripts.chromium import launch, log_in_twice
 from scripts.processes import ROOT, free_port, running
 
 OUT = ROOT / "docs" / "img"
@@ -31,17 +31,6 @@ def step_server(module, *args):
     port = free_port()
     with running([sys.executable, "-m", module, "--port", str(port), *args], port):
         yield f"http://localhost:{port}/"
-
-
-def log_in_twice(page, url):
-    page.goto(url)
-    page.fill("#user", NAME)
-    page.fill("#psd", PASSWORD)
-    for answer in ("您第一次登录系统", f"欢迎，{NAME}"):
-        page.click("#login")
-        page.wait_for_function(f"document.getElementById('data').innerText === '{answer}'")
-    (cookie,) = page.context.cookies()
-    return cookie
 
 
 def add_panel(page, title, rows):
@@ -61,7 +50,7 @@ def add_panel(page, title, rows):
 
 def step1(page):
     with step_server("step1_cookie_session") as url:
-        cookie = log_in_twice(page, url)
+        (cookie,) = log_in_twice(page, url, NAME, PASSWORD)
     decoded = base64.b64decode(cookie["value"]).decode()
     add_panel(page, "devtools → Application → Cookies (step 1: the session is in the cookie)", [
         ("Name", cookie["name"]),
@@ -76,7 +65,7 @@ def step1(page):
 def step2(page):
     redis_url = f"redis://127.0.0.1:{free_port()}/0"
     with step_server("step2_redis_session", "--embedded-redis", "--redis-url", redis_url) as url:
-        cookie = log_in_twice(page, url)
+        (cookie,) = log_in_twice(page, url, NAME, PASSWORD)
         client = redis.Redis.from_url(redis_url)
         key = f"SESSION:{cookie['value']}"
         stored, ttl = client.get(key).decode(), client.ttl(key)

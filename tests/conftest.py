@@ -28,6 +28,9 @@ from step1_cookie_session.session import CookieSession
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import RedisStore, connect
 
+#: The login that most tests post.
+FORM = {"usr": "张三", "psd": "123"}
+
 #: The apps that must behave alike: step 1, and step 2 on each kind of Redis.
 APPS = ["step1", "step2-fakeredis", "step2-redis-server"]
 REDIS_KINDS = ["fakeredis", "redis-server"]
@@ -81,6 +84,12 @@ class PrivateRedis:
 
     def resume(self):
         self._proc.send_signal(signal.SIGCONT)
+
+
+def run_module(*args, env=None, timeout=60):
+    """Run python -m … to its end from the repository's root, as a learner would."""
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=env)
 
 
 def wait_until(probe, what, timeout=10):

@@ -4,7 +4,9 @@ import base64
 
 import pytest
 
-FORM = {"usr": "张三", "psd": "123"}
+from conftest import FORM
+
+
 URLENCODED = "application/x-www-form-urlencoded"
 
 

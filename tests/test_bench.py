@@ -1,18 +1,14 @@
 """The benchmark script runs, and counts the Redis commands that the README quotes."""
 
 import shutil
-import subprocess
-import sys
 
-from conftest import ROOT, require
+from conftest import require, run_module
 
 
 def test_bench_runs_and_counts_one_command_per_request():
     require(shutil.which("redis-server"), "REQUIRE_REAL_REDIS",
             "redis-server is not installed", "apt-get install redis-server")
-    result = subprocess.run([sys.executable, "-m", "scripts.bench", "--rounds", "2",
-                             "--requests", "20"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
+    result = run_module("scripts.bench", "--rounds", "2", "--requests", "20", timeout=120)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     for name in ("step 1 (cookie)", "step 2 (Redis)", "raw redis-py GET"):

@@ -6,20 +6,15 @@ import re
 
 import pytest
 
+from scripts.chromium import click_login, log_in_twice
+
 NAME = "张三 & a=b+c"  # non-ASCII, and the characters that broke the article's form string
 PASSWORD = "p@ss=1&2+3"
 
 
-def log_in_twice(page, url):
-    """Log in from the page twice; return the cookie from the browser's own store."""
-    page.goto(url)
-    page.fill("#user", NAME)
-    page.fill("#psd", PASSWORD)
-    page.click("#login")
-    page.wait_for_function("document.getElementById('data').innerText === '您第一次登录系统'")
-    page.click("#login")
-    page.wait_for_function(f"document.getElementById('data').innerText === {json.dumps('欢迎，' + NAME)}")
-    (cookie,) = page.context.cookies()
+def session_cookie_after_two_logins(page, url):
+    """Log in twice from the page; return bottle.sess from the browser's own store."""
+    (cookie,) = log_in_twice(page, url, NAME, PASSWORD)
     assert cookie["name"] == "bottle.sess"
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
     return cookie["value"]
@@ -28,7 +23,7 @@ def log_in_twice(page, url):
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
 def test_step1_cookie_in_the_browser_is_the_form(start_server, page, host):
     server = start_server("step1_cookie_session")
-    value = log_in_twice(page, f"http://{host}:{server.port}/")
+    value = session_cookie_after_two_logins(page, f"http://{host}:{server.port}/")
     session = json.loads(base64.b64decode(value))  # devtools console: JSON.parse(atob(value))
     assert (session["usr"], session["psd"]) == (NAME, PASSWORD)
     assert page.evaluate("v => JSON.parse(atob(v)).usr", value) == NAME
@@ -36,19 +31,18 @@ def test_step1_cookie_in_the_browser_is_the_form(start_server, page, host):
 
 def test_step1_cookie_edited_in_the_browser_becomes_admin(start_server, page):
     server = start_server("step1_cookie_session")
-    value = log_in_twice(page, server.url + "/")
+    value = session_cookie_after_two_logins(page, server.url + "/")
     forged = page.evaluate("""v => btoa(JSON.stringify({...JSON.parse(atob(v)), usr: 'admin'}))""",
                            value)
     page.context.add_cookies([{"name": "bottle.sess", "value": forged, "url": server.url}])
-    page.click("#login")
-    page.wait_for_function("document.getElementById('data').innerText === '欢迎，admin'")
+    click_login(page, "欢迎，admin")
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
 def test_step2_cookie_in_the_browser_is_an_id_in_redis(start_server, page, redis_server,
                                                        redis_client, host):
     server = start_server("step2_redis_session", "--redis-url", redis_server.url)
-    value = log_in_twice(page, f"http://{host}:{server.port}/")
+    value = session_cookie_after_two_logins(page, f"http://{host}:{server.port}/")
     assert re.fullmatch(r"[0-9A-Za-z]{22}", value)
     assert json.loads(redis_client.get(f"SESSION:{value}"))["usr"] == NAME
 

@@ -2,7 +2,7 @@
 
 import re
 
-FORM = {"usr": "张三", "psd": "123"}
+from conftest import FORM
 
 
 def session_cookie(res):

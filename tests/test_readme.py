@@ -7,6 +7,7 @@ import pytest
 
 from conftest import ROOT
 
+
 READMES = ["README.md", "README.zh-CN.md", "step1_cookie_session/README.md",
            "step2_redis_session/README.md"]
 

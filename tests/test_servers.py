@@ -4,22 +4,12 @@ import base64
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
-from conftest import ROOT, free_port
-
-FORM = {"usr": "张三", "psd": "123"}
-
-
-def run_module(*args, env=None, timeout=20):
-    """Run python -m … to its end, as a learner would in a terminal."""
-    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=env)
+from conftest import FORM, free_port, run_module
 
 
 def test_step1_over_http_keeps_the_session_in_the_cookie_jar(start_server):

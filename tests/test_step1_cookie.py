@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-FORM = {"usr": "张三", "psd": "123"}
+from conftest import FORM
 
 
 def cookie_value(res):

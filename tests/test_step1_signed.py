@@ -5,21 +5,16 @@ import hashlib
 import hmac
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 import requests
 from webtest import TestApp
 
-from conftest import ROOT
+from conftest import FORM, run_module
 from step1_cookie_session.app import create_app
 from step1_cookie_session.session import CookieSession
 
 SECRET = "a-workshop-secret-of-thirty-two-characters"
-FORM = {"usr": "张三", "psd": "123"}
-
-
 @pytest.fixture
 def signed():
     """A client of step 1 in signed mode, in process."""
@@ -82,8 +77,7 @@ def test_signed_mode_refuses_to_start_without_a_real_secret(secret):
     env = {key: value for key, value in os.environ.items() if key != "SESSION_SECRET"}
     if secret is not None:
         env["SESSION_SECRET"] = secret
-    result = subprocess.run([sys.executable, "-m", "step1_cookie_session", "--signed"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=20)
+    result = run_module("step1_cookie_session", "--signed", env=env)
     assert result.returncode != 0
     assert result.stderr.startswith("--signed needs SESSION_SECRET")
     assert "Traceback" not in result.stderr

@@ -3,22 +3,13 @@
 import json
 import shutil
 import subprocess
-import sys
 
 import pytest
 import redis
 import requests
 
-from conftest import ROOT, free_port, require
+from conftest import FORM, free_port, require, run_module
 from step2_redis_session.__main__ import open_redis
-
-FORM = {"usr": "张三", "psd": "123"}
-
-
-def sessions_command(*args):
-    return subprocess.run([sys.executable, "-m", "step2_redis_session", "sessions", *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=20)
-
 
 @pytest.fixture
 def embedded_login(start_server):
@@ -57,7 +48,7 @@ def test_redis_cli_reads_the_embedded_store(embedded_login):
 def test_sessions_command_lists_and_shows_sessions(embedded_login):
     url, sid = embedded_login
     for args in (["--redis-url", url], [sid, "--redis-url", url], ["--redis-url", url, sid]):
-        shown = sessions_command(*args)
+        shown = run_module("step2_redis_session", "sessions", *args)
         assert shown.returncode == 0
         assert f"SESSION:{sid}  (expires in 86" in shown.stdout
         assert '"usr": "张三"' in shown.stdout
@@ -65,9 +56,9 @@ def test_sessions_command_lists_and_shows_sessions(embedded_login):
 
 def test_sessions_command_says_when_there_is_nothing(embedded_login):
     url, _ = embedded_login
-    missing = sessions_command("NoSuchSessionNoSuchSe2", "--redis-url", url)
+    missing = run_module("step2_redis_session", "sessions", "NoSuchSessionNoSuchSe2", "--redis-url", url)
     assert missing.returncode != 0 and "No session SESSION:NoSuchSessionNoSuchSe2" in missing.stderr
-    down = sessions_command("--redis-url", f"redis://127.0.0.1:{free_port()}/0")
+    down = run_module("step2_redis_session", "sessions", "--redis-url", f"redis://127.0.0.1:{free_port()}/0")
     assert down.returncode != 0 and down.stderr.startswith("Cannot reach Redis at")
 
 

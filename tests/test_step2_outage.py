@@ -2,7 +2,7 @@
 
 import time
 
-FORM = {"usr": "张三", "psd": "123"}
+from conftest import FORM
 
 
 def timed_login(app, status):

@@ -9,7 +9,7 @@ from webtest import TestApp
 
 from step2_redis_session.store import connect
 
-FORM = {"usr": "张三", "psd": "s3cret-pw"}
+FORM = {"usr": "张三", "psd": "s3cret-pw"}  # a password that no stored field can hold by chance
 ID = re.compile(f"[{re.escape(shortuuid.get_alphabet())}]{{22}}")
 
 
