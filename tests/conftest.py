@@ -129,7 +129,7 @@ def redis_server(request, redis_servers):
 
 @pytest.fixture
 def real_redis(redis_servers):
-    """The private redis-server alone, for what fakeredis lacks (INFO)."""
+    """The private redis-server alone, for what fakeredis lacks: INFO, and freezing it."""
     server = redis_servers("redis-server")
     yield server
     connect(server.url).flushdb()
