@@ -241,7 +241,7 @@ def start_server():
 def browser():
     """Debian's Chromium, headless, driven by Playwright."""
     require(find_chromium(), "REQUIRE_BROWSER", "no Chromium found",
-            "apt-get install chromium (playwright install cannot be used offline)")
+            "apt-get install chromium (the tests drive the system's Chromium)")
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         yield chromium
