@@ -31,7 +31,11 @@ import time
 
 
 class CookieSession:
-    """Load, save and clear a session that lives entirely in a cookie."""
+    """Load, save and clear a session that lives entirely in a cookie.
+
+    Nothing is written unless the app calls ``save`` or ``clear``, so a request
+    that only reads the session sends no Set-Cookie, as in koa-session.
+    """
 
     def __init__(self, key="bottle.sess", max_age=86_400_000, signed=False,
                  secret=None, httponly=True, samesite="Lax"):
