@@ -29,6 +29,8 @@ class RedisSession:
 
     ``store`` has koa-session's contract: ``get(id)``, ``set(id, sess, max_age)``
     and ``destroy(id)``. ``genid`` must make ids of ``ID_SHAPE``, as shortuuid does.
+    Nothing is written unless the app calls ``save`` or ``clear``, so a request
+    that only reads the session costs one GET and sends no Set-Cookie.
     """
 
     def __init__(self, store, genid=shortuuid.uuid, key="bottle.sess",
