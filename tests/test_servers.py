@@ -108,3 +108,10 @@ def test_malformed_redis_url_exits_with_one_clear_line(url):
     assert result.returncode != 0
     assert result.stderr.startswith(f"Not a Redis URL: {url}")
     assert result.stderr.count("\n") == 1
+
+
+def test_chunked_body_of_megabytes_is_refused_with_413(any_server):
+    chunks = (b"usr=" if i == 0 else b"a" * 65_536 for i in range(80))  # no Content-Length
+    res = requests.post(any_server.url + "/login", data=chunks,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert res.status_code == 413
