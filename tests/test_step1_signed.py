@@ -15,6 +15,8 @@ from step1_cookie_session.app import create_app
 from step1_cookie_session.session import CookieSession
 
 SECRET = "a-workshop-secret-of-thirty-two-characters"
+
+
 @pytest.fixture
 def signed():
     """A client of step 1 in signed mode, in process."""

@@ -11,6 +11,7 @@ import requests
 from conftest import FORM, free_port, require, run_module
 from step2_redis_session.__main__ import open_redis
 
+
 @pytest.fixture
 def embedded_login(start_server):
     """Step 2 on its embedded Redis, after one login: (the Redis URL, the session id)."""
