@@ -25,6 +25,9 @@ def create_app(sessions):
     """The workshop's app, keeping its sessions with ``sessions`` (a RedisSession)."""
     app = Bottle()
     app.default_error_handler = plain_text_error
+    # The greeting echoes a name the client chose (in step 1, straight from the
+    # cookie). nosniff keeps a browser from ever taking that text for HTML.
+    app.add_hook("after_request", lambda: response.set_header("X-Content-Type-Options", "nosniff"))
     app.install(redis_outage_is_503)
 
     @app.get("/")

@@ -62,3 +62,9 @@ def test_logout_drops_the_cookie_and_the_session(client):
 def test_responses_that_touch_the_cookie_are_never_cached(client):
     assert client.post("/login", FORM).headers["Cache-Control"] == "no-store"
     assert client.post("/logout").headers["Cache-Control"] == "no-store"
+
+
+def test_no_answer_can_be_sniffed_as_html(client):
+    for res in (client.get("/"), client.post("/login", FORM), client.get("/nope", status=404),
+                client.post("/login", {"usr": ""}, status=400)):
+        assert res.headers["X-Content-Type-Options"] == "nosniff"
