@@ -5,7 +5,7 @@ import re
 
 import bottle
 import fakeredis
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from webtest import TestApp
 
 import step1_cookie_session.app
@@ -13,6 +13,10 @@ import step2_redis_session.app
 from step1_cookie_session.session import CookieSession, decode, encode
 from step2_redis_session.session import ID_SHAPE, RedisSession
 from step2_redis_session.store import RedisStore
+
+# Time is not a property here: a busy CI machine must not fail an example for being slow.
+settings.register_profile("workshop", deadline=None)
+settings.load_profile("workshop")
 
 # Built once: hypothesis calls each test many times, and a fixture would be shared anyway.
 STORE = RedisStore(fakeredis.FakeRedis())
