@@ -6,6 +6,8 @@ rounds so that drift in the machine's speed hits every figure alike, it times:
 
 - step 1: a read-only request (POST /login with a live session), over HTTP;
 - step 2: the same request, which also reads the session from Redis;
+- a control: step 1's server doing one bare GET per request, its reply unused
+  (scripts/control_server.py): what one round trip costs inside any request;
 - the floor: a bare redis-py GET of that session, one Redis round trip.
 
 It prints the medians (and the spread of the rounds), step 2 / step 1, and
@@ -96,7 +98,7 @@ def main():
         sys.exit("The benchmark needs redis-server (Debian: apt-get install redis-server).")
 
     with ExitStack() as stack:
-        redis_port, port1, port2 = free_port(), free_port(), free_port()
+        redis_port, port1, port2, port_control = free_port(), free_port(), free_port(), free_port()
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
         stack.enter_context(running(["redis-server", "--port", str(redis_port), "--bind",
                                      "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -106,16 +108,19 @@ def main():
                                      "--port", str(port1)], port1))
         stack.enter_context(running([sys.executable, "-m", "step2_redis_session",
                                      "--port", str(port2), "--redis-url", redis_url], port2))
+        stack.enter_context(running([sys.executable, "-m", "scripts.control_server",
+                                     str(port_control), redis_url], port_control))
 
-        step1, step2 = Browser(port1), Browser(port2)
-        assert step1.post("/login", FORM) == "您第一次登录系统"
-        assert step2.post("/login", FORM) == "您第一次登录系统"
+        step1, step2, control = Browser(port1), Browser(port2), Browser(port_control)
+        for browser in (step1, step2, control):
+            assert browser.post("/login", FORM) == "您第一次登录系统"
         client = redis.Redis.from_url(redis_url)
         key = f"SESSION:{step2.cookie.split('=', 1)[1]}"
 
         kinds = {
             "step 1 (cookie)": lambda: step1.post("/login", FORM),
             "step 2 (Redis)": lambda: step2.post("/login", FORM),
+            "control: step 1 + one bare GET": lambda: control.post("/login", FORM),
             "raw redis-py GET": lambda: client.get(key),
         }
         for call in kinds.values():  # warm up: connections, caches, the CPU's clock
@@ -146,6 +151,7 @@ def main():
         print(f"| {name} | {median[name] * 1e6:.1f} | {low * 1e6:.1f} – {high * 1e6:.1f} |")
     print(f"\nstep 2 / step 1: {s2 / s1:.3f}")
     print(f"step 2's extra cost: {(s2 - s1) * 1e6:.1f} µs = {(s2 - s1) / get:.2f} raw GET round trips")
+    print(f"step 2 / control: {s2 / median['control: step 1 + one bare GET']:.3f}")
     print("\n| request | Redis commands |\n|---|---|")
     for request, served in counts.items():
         print(f"| {request} | {', '.join(f'{n} × {c.upper()}' for c, n in served.items())} |")

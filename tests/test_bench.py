@@ -11,9 +11,11 @@ def test_bench_runs_and_counts_one_command_per_request():
     result = run_module("scripts.bench", "--rounds", "2", "--requests", "20", timeout=120)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    for name in ("step 1 (cookie)", "step 2 (Redis)", "raw redis-py GET"):
+    for name in ("step 1 (cookie)", "step 2 (Redis)", "control: step 1 + one bare GET",
+                 "raw redis-py GET"):
         assert any(line.startswith(f"| {name} | ") for line in lines)
     assert any(line.startswith("step 2 / step 1: ") for line in lines)
+    assert any(line.startswith("step 2 / control: ") for line in lines)
     assert "| read (POST /login, live session) | 1 × GET |" in lines
     assert "| logout (POST /logout) | 1 × DEL |" in lines
     assert "| login (POST /login, no session) | 1 × SET |" in lines
