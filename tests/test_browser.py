@@ -27,6 +27,7 @@ def test_step1_cookie_in_the_browser_is_the_form(start_server, page, host):
     session = json.loads(base64.b64decode(value))  # devtools console: JSON.parse(atob(value))
     assert (session["usr"], session["psd"]) == (NAME, PASSWORD)
     assert page.evaluate("v => JSON.parse(atob(v)).usr", value) == NAME
+    assert page.evaluate("document.cookie") == ""  # HttpOnly: page scripts cannot read it
 
 
 def test_step1_cookie_edited_in_the_browser_becomes_admin(start_server, page):
