@@ -86,6 +86,11 @@ class PrivateRedis:
         self._proc.send_signal(signal.SIGCONT)
 
 
+def cookies_set_by(res):
+    """{name: value} of the cookies that a response sets, raw as the browser gets them."""
+    return dict(header.split(";")[0].split("=", 1) for header in res.headers.getall("Set-Cookie"))
+
+
 def run_module(*args, env=None, timeout=60):
     """Run python -m … to its end from the repository's root, as a learner would."""
     return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,

@@ -6,12 +6,7 @@ import time
 
 import pytest
 
-from conftest import FORM
-
-
-def cookie_value(res):
-    (header,) = res.headers.getall("Set-Cookie")
-    return header.split(";")[0].removeprefix("bottle.sess=")
+from conftest import FORM, cookies_set_by
 
 
 def forge(session):
@@ -20,7 +15,7 @@ def forge(session):
 
 
 def test_cookie_is_bare_base64_of_the_posted_form(step1):
-    value = cookie_value(step1.post("/login", FORM))
+    value = cookies_set_by(step1.post("/login", FORM))["bottle.sess"]
     assert '"' not in value  # not quoted, so devtools shows exactly what atob() takes
     text = base64.b64decode(value, validate=True).decode("ascii")  # what atob() returns
     session = json.loads(text)
@@ -63,7 +58,7 @@ def test_largest_allowed_form_still_fits_a_cookie(step1):
 
 
 def test_logout_cannot_revoke_a_copied_cookie(step1):
-    copied = cookie_value(step1.post("/login", FORM))
+    copied = cookies_set_by(step1.post("/login", FORM))["bottle.sess"]
     step1.post("/logout")
     replay = step1.post("/login", FORM, headers={"Cookie": f"bottle.sess={copied}"})
     assert replay.text == "欢迎，张三"

@@ -10,7 +10,7 @@ import pytest
 import requests
 from webtest import TestApp
 
-from conftest import FORM, run_module
+from conftest import FORM, cookies_set_by, run_module
 from step1_cookie_session.app import create_app
 from step1_cookie_session.session import CookieSession
 
@@ -23,24 +23,18 @@ def signed():
     return TestApp(create_app(CookieSession(signed=True, secret=SECRET)))
 
 
-def cookies_of(res):
-    """{name: value} of the response's Set-Cookie headers."""
-    pairs = (header.split(";")[0].split("=", 1) for header in res.headers.getall("Set-Cookie"))
-    return dict(pairs)
-
-
 def hmac_of(value):
     mac = hmac.new(SECRET.encode(), f"bottle.sess={value}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 def test_signature_is_hmac_sha256_of_name_and_value(signed):
-    cookies = cookies_of(signed.post("/login", FORM))
+    cookies = cookies_set_by(signed.post("/login", FORM))
     assert cookies["bottle.sess.sig"] == hmac_of(cookies["bottle.sess"])
 
 
 def test_signed_cookie_is_still_readable(signed):
-    value = cookies_of(signed.post("/login", FORM))["bottle.sess"]
+    value = cookies_set_by(signed.post("/login", FORM))["bottle.sess"]
     assert json.loads(base64.b64decode(value))["psd"] == "123"
 
 
@@ -57,7 +51,7 @@ def forged_value(value):
     lambda value, sig: (forged_value(value), hmac_of(forged_value(value)).lower()),
 ], ids=["edited value", "edited signature", "empty signature", "no signature", "guessed"])
 def test_tampered_cookie_counts_as_no_session(signed, tamper):
-    cookies = cookies_of(signed.post("/login", FORM))
+    cookies = cookies_set_by(signed.post("/login", FORM))
     value, sig = tamper(cookies["bottle.sess"], cookies["bottle.sess.sig"])
     header = f"bottle.sess={value}" + (f"; bottle.sess.sig={sig}" if sig is not None else "")
     signed.reset()
@@ -71,7 +65,7 @@ def test_untampered_cookie_is_welcomed(signed):
 
 def test_logout_clears_both_cookies(signed):
     signed.post("/login", FORM)
-    assert cookies_of(signed.post("/logout")) == {"bottle.sess": "", "bottle.sess.sig": ""}
+    assert cookies_set_by(signed.post("/logout")) == {"bottle.sess": "", "bottle.sess.sig": ""}
 
 
 @pytest.mark.parametrize("secret", [None, "", "too-short"])
