@@ -39,8 +39,9 @@ from urllib.parse import urlencode
 import redis
 
 from scripts.processes import free_port, running
+from step2_redis_session.store import KEY_PREFIX
 
-FORM = urlencode({"usr": "张三", "psd": "123"})
+LOGIN_BODY = urlencode({"usr": "张三", "psd": "123"})
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
@@ -113,14 +114,14 @@ def main():
 
         step1, step2, control = Browser(port1), Browser(port2), Browser(port_control)
         for browser in (step1, step2, control):
-            assert browser.post("/login", FORM) == "您第一次登录系统"
+            assert browser.post("/login", LOGIN_BODY) == "您第一次登录系统"
         client = redis.Redis.from_url(redis_url)
-        key = f"SESSION:{step2.cookie.split('=', 1)[1]}"
+        key = KEY_PREFIX + step2.cookie.split("=", 1)[1]
 
         kinds = {
-            "step 1 (cookie)": lambda: step1.post("/login", FORM),
-            "step 2 (Redis)": lambda: step2.post("/login", FORM),
-            "control: step 1 + one bare GET": lambda: control.post("/login", FORM),
+            "step 1 (cookie)": lambda: step1.post("/login", LOGIN_BODY),
+            "step 2 (Redis)": lambda: step2.post("/login", LOGIN_BODY),
+            "control: step 1 + one bare GET": lambda: control.post("/login", LOGIN_BODY),
             "raw redis-py GET": lambda: client.get(key),
         }
         for call in kinds.values():  # warm up: connections, caches, the CPU's clock
@@ -131,14 +132,14 @@ def main():
             shift = round_number % len(names)  # rotate which kind goes first
             for name in names[shift:] + names[:shift]:
                 samples[name].append(per_call(kinds[name], args.requests))
-        assert step2.post("/login", FORM) == "欢迎，张三"
+        assert step2.post("/login", LOGIN_BODY) == "欢迎，张三"
 
         admin = redis.Redis.from_url(redis_url)
         admin.ping()
         counts = {
-            "read (POST /login, live session)": commands(admin, lambda: step2.post("/login", FORM)),
+            "read (POST /login, live session)": commands(admin, lambda: step2.post("/login", LOGIN_BODY)),
             "logout (POST /logout)": commands(admin, lambda: step2.post("/logout")),
-            "login (POST /login, no session)": commands(admin, lambda: step2.post("/login", FORM)),
+            "login (POST /login, no session)": commands(admin, lambda: step2.post("/login", LOGIN_BODY)),
         }
 
     median = {name: statistics.median(values) for name, values in samples.items()}

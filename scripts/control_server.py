@@ -13,13 +13,13 @@ import waitress
 
 from step1_cookie_session.app import MAX_FORM_BYTES, create_app
 from step1_cookie_session.session import CookieSession
-from step2_redis_session.store import connect
+from step2_redis_session.store import KEY_PREFIX, connect
 
 
 def with_one_get(app, client):
     """The WSGI app, after a GET of a key that is not there, its reply ignored."""
     def wrapped(environ, start_response):
-        client.get("SESSION:control")
+        client.get(KEY_PREFIX + "control")
         return app(environ, start_response)
     return wrapped
 

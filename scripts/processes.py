@@ -1,7 +1,9 @@
-"""Free ports, and servers started on them: shared by the scripts and the tests."""
+"""Free ports, and programs run on them: one runner for the scripts and the tests alike."""
 
+import os
 import socket
 import subprocess
+import tempfile
 import time
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -16,21 +18,72 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@contextmanager
-def running(argv, port, timeout=10):
-    """Run argv from the repository's root until the block ends; it must listen on port."""
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
+def wait_until(probe, what, timeout=10, gave_up=None):
+    """Call probe until it returns without an error, and return what it returned.
+
+    After timeout seconds, or as soon as gave_up() is true (say, the program
+    exited), raise an AssertionError that names what did not happen.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return probe()
+        except Exception:
+            if time.monotonic() > deadline or (gave_up and gave_up()):
+                raise AssertionError(f"{what} did not happen within {timeout} s") from None
+            time.sleep(0.05)
+
+
+class Process:
+    """A program run from the repository's root, until stop().
+
+    It is ready when it accepts connections on port and, if ready_text is given,
+    has printed that text. Its output (stdout and stderr) goes to a file, never
+    to a pipe: a pipe that nobody reads fills up (64 KiB on Linux), and then the
+    program blocks on its next print. Under load, waitress prints a warning for
+    every deep task queue, so a piped server would hang in the middle of a test.
+    """
+
+    def __init__(self, argv, port, env=None, ready_text=None, timeout=10):
+        self.argv, self.port = argv, port
+        self._log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})},
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+
+        def ready():
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            assert ready_text is None or ready_text in self.output()
+
+        try:
+            wait_until(ready, f"{' '.join(map(str, argv))} listening on port {port}",
+                       timeout, gave_up=lambda: self.proc.poll() is not None)
+        except AssertionError as exc:
+            self.stop()
+            raise AssertionError(f"{exc}. It printed:\n{self.output()}") from None
+
+    def output(self):
+        """Everything the program has printed so far."""
+        self._log.flush()
+        with open(self._log.fileno(), "rb", closefd=False) as log:
+            log.seek(0)
+            return log.read().decode("utf-8", "replace")
+
+    def stop(self):
+        """Stop the program (SIGTERM, then SIGKILL after 10 s)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{' '.join(argv)} did not listen on port {port}") from None
-                time.sleep(0.05)
-        yield proc
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@contextmanager
+def running(argv, port, **kwargs):
+    """A Process for the length of a with-block."""
+    process = Process(argv, port, **kwargs)
+    try:
+        yield process
     finally:
-        proc.terminate()
-        proc.wait(10)
+        process.stop()

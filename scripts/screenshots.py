@@ -20,6 +20,7 @@ from playwright.sync_api import sync_playwright
 
 from scripts.chromium import launch, log_in_twice
 from scripts.processes import ROOT, free_port, running
+from step2_redis_session.store import KEY_PREFIX
 
 OUT = ROOT / "docs" / "img"
 NAME, PASSWORD = "张三", "123456"
@@ -67,7 +68,7 @@ def step2(page):
     with step_server("step2_redis_session", "--embedded-redis", "--redis-url", redis_url) as url:
         (cookie,) = log_in_twice(page, url, NAME, PASSWORD)
         client = redis.Redis.from_url(redis_url)
-        key = f"SESSION:{cookie['value']}"
+        key = KEY_PREFIX + cookie["value"]
         stored, ttl = client.get(key).decode(), client.ttl(key)
     add_panel(page, "devtools → Application → Cookies, then Redis (step 2: the cookie is an id)", [
         ("Name", cookie["name"]),

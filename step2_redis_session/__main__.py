@@ -25,7 +25,7 @@ from redis.connection import parse_url
 
 from .app import MAX_FORM_BYTES, create_app
 from .session import RedisSession
-from .store import RedisStore, connect
+from .store import KEY_PREFIX, RedisStore, connect
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -118,7 +118,7 @@ def start_embedded_redis(url):
         f"EMBEDDED REDIS (fakeredis) on {host}:{port}.",
         "Its data lives only as long as this process: stop the server and",
         "every session is gone. Install redis-server for the real thing.",
-        f"Look inside: redis-cli -p {port} keys 'SESSION:*'",
+        f"Look inside: redis-cli -p {port} keys '{KEY_PREFIX}*'",
         "         or: python -m step2_redis_session sessions",
     ]
     if url != DEFAULT_REDIS_URL:
@@ -132,13 +132,13 @@ def show_sessions(url, sid):
     """Print one session, or all of them, with their time to live, as redis-cli would."""
     client = connect(url)
     try:
-        keys = [f"SESSION:{sid}"] if sid else sorted(k.decode() for k in client.scan_iter("SESSION:*"))
+        keys = [KEY_PREFIX + sid] if sid else sorted(k.decode() for k in client.scan_iter(KEY_PREFIX + "*"))
         rows = [(key, client.ttl(key), client.get(key)) for key in keys]
     except redis.RedisError as exc:
         sys.exit(f"Cannot reach Redis at {url}: {exc}")
     rows = [row for row in rows if row[2] is not None]  # a key may expire mid-listing
     if not rows:
-        sys.exit(f"No session SESSION:{sid} in {url}." if sid
+        sys.exit(f"No session {KEY_PREFIX}{sid} in {url}." if sid
                  else f"No sessions in {url} yet. Log in on the page first.")
     for key, ttl, value in rows:
         print(f"{key}  (expires in {ttl} s)\n  {value.decode('utf-8', 'replace')}")

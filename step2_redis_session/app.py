@@ -14,9 +14,9 @@ from bottle import Bottle, HTTPError, request, response
 
 LOGIN_PAGE = Path(__file__).resolve().parent.parent / "shared" / "login.html"
 
-# Limits on what a login may send. They keep the cookie well under the 4096
-# bytes that browsers accept: even 64 + 128 characters that each need a
-# 12-byte JSON escape make a cookie of about 3.2 KB.
+# Limits on what a login may send: step 1's, where they keep the cookie under
+# the 4096 bytes that browsers accept. Here the cookie is a 22-character id
+# whatever the name, and the limits keep each entry in Redis small.
 MAX_FORM_BYTES = 8 * 1024
 FIELD_LIMITS = {"usr": 64, "psd": 128}
 

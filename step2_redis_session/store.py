@@ -16,15 +16,27 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 
+#: The article's key scheme: SESSION:<id>.
+KEY_PREFIX = "SESSION:"
+
+#: Seconds that one command waits for a Redis that has stopped answering.
+COMMAND_TIMEOUT = 0.5
+#: One retry lets a pooled connection that Redis closed (say, on a restart)
+#: reconnect unseen.
+RETRIES = 1
+#: The longest that one command can keep a request waiting: every try times out.
+WORST_WAIT = COMMAND_TIMEOUT * (1 + RETRIES)
+
+
 def connect(url):
     """The process's one Redis client. Its connection pool serves every request.
 
     The timeouts bound how long a request waits for a Redis that has stopped
-    answering, so that it gets a 503 within about two seconds. One retry lets a
-    pooled connection that Redis closed (say, on a restart) reconnect unseen.
+    answering (``WORST_WAIT``), so that it gets a 503 instead of hanging.
     """
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5,
-                                retry=Retry(NoBackoff(), 1))
+    return redis.Redis.from_url(url, socket_timeout=COMMAND_TIMEOUT,
+                                socket_connect_timeout=COMMAND_TIMEOUT,
+                                retry=Retry(NoBackoff(), RETRIES))
 
 
 class RedisStore:
@@ -35,7 +47,7 @@ class RedisStore:
 
     def get(self, key):
         """The session stored under the id, or None (missing, or not a JSON object)."""
-        data = self.redis.get(f"SESSION:{key}")
+        data = self.redis.get(KEY_PREFIX + key)
         if data is None:
             return None
         try:
@@ -48,9 +60,9 @@ class RedisStore:
         """Store the session for max_age milliseconds (SET … EX seconds)."""
         # store.js passes maxAge / 1000, a float in Python; redis-py refuses a
         # float EX, so the seconds are made a whole number.
-        self.redis.set(f"SESSION:{key}", json.dumps(sess, ensure_ascii=False),
+        self.redis.set(KEY_PREFIX + key, json.dumps(sess, ensure_ascii=False),
                        ex=int(max_age // 1000))
 
     def destroy(self, key):
         """Delete the session: every copy of its cookie is dead from now on."""
-        self.redis.delete(f"SESSION:{key}")
+        self.redis.delete(KEY_PREFIX + key)

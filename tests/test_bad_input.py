@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from conftest import FORM
+from support import ZHANG_SAN
 
 
 URLENCODED = "application/x-www-form-urlencoded"
@@ -27,26 +27,26 @@ URLENCODED = "application/x-www-form-urlencoded"
     (b"usr=a&psd=b", "", 415, "form"),
     (b"usr=" + b"a" * 5_000_000, URLENCODED, 413, "8192 bytes"),
 ])
-def test_bad_login_gets_a_clear_4xx_and_no_cookie(client, body, content_type, status, says):
-    res = client.post("/login", body, content_type=content_type, status=status)
+def test_bad_login_gets_a_clear_4xx_and_no_cookie(any_app, body, content_type, status, says):
+    res = any_app.post("/login", body, content_type=content_type, status=status)
     assert res.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert res.text.startswith(str(status)) and says in res.text
     assert len(res.text) < 120
     assert res.headers.getall("Set-Cookie") == []
 
 
-def test_bad_login_leaves_an_existing_session_alone(client):
-    client.post("/login", FORM)
-    client.post("/login", {"usr": "", "psd": "x"}, status=400)
-    assert client.post("/login", FORM).text == "欢迎，张三"
+def test_bad_login_leaves_an_existing_session_alone(any_app):
+    any_app.post("/login", ZHANG_SAN)
+    any_app.post("/login", {"usr": "", "psd": "x"}, status=400)
+    assert any_app.post("/login", ZHANG_SAN).text == "欢迎，张三"
 
 
 @pytest.mark.parametrize("method, path, status", [
     ("GET", "/login", 405), ("PUT", "/login", 405), ("DELETE", "/", 405),
     ("GET", "/logout", 405), ("GET", "/nope", 404), ("POST", "/", 405),
 ])
-def test_wrong_method_or_path_gets_a_4xx_text(client, method, path, status):
-    res = client.request(path, method=method, status=status)
+def test_wrong_method_or_path_gets_a_4xx_text(any_app, method, path, status):
+    res = any_app.request(path, method=method, status=status)
     assert res.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert res.text.startswith(str(status))
 
@@ -60,14 +60,14 @@ def b64(raw):
     b64(b"\xff\xfe{}"), b64(b"[" * 3000), "eyJ1c3IiOiJhIn0", "\u5f20\u4e09",
     "AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAA0", "../../etc/passwd", "*",
 ])
-def test_malformed_cookie_counts_as_no_session(client, cookie):
-    res = client.post("/login", FORM, headers={"Cookie": f"bottle.sess={cookie}"})
+def test_malformed_cookie_counts_as_no_session(any_app, cookie):
+    res = any_app.post("/login", ZHANG_SAN, headers={"Cookie": f"bottle.sess={cookie}"})
     assert res.text == "您第一次登录系统"
 
 
 @pytest.mark.parametrize("header", [
     "a@b=1", "a@b=1; bottle.sess=", "bottle.sess", "=; ;;", "bottle.sess=\"quoted\"",
 ])
-def test_odd_cookie_header_counts_as_no_session(client, header):
-    res = client.post("/login", FORM, headers={"Cookie": header})
+def test_odd_cookie_header_counts_as_no_session(any_app, header):
+    res = any_app.post("/login", ZHANG_SAN, headers={"Cookie": header})
     assert res.text == "您第一次登录系统"

@@ -1,13 +1,14 @@
 """The benchmark script runs, and counts the Redis commands that the README quotes."""
 
-import shutil
+import pytest
 
-from conftest import require, run_module
+from support import require_redis_server, run_module
+
+pytestmark = pytest.mark.slow  # starts servers in subprocesses
 
 
 def test_bench_runs_and_counts_one_command_per_request():
-    require(shutil.which("redis-server"), "REQUIRE_REAL_REDIS",
-            "redis-server is not installed", "apt-get install redis-server")
+    require_redis_server()
     result = run_module("scripts.bench", "--rounds", "2", "--requests", "20", timeout=120)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

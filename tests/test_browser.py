@@ -7,6 +7,9 @@ import re
 import pytest
 
 from scripts.chromium import click_login, log_in_twice
+from support import session_key
+
+pytestmark = pytest.mark.slow  # starts servers in subprocesses and a browser
 
 NAME = "张三 & a=b+c"  # non-ASCII, and the characters that broke the article's form string
 PASSWORD = "p@ss=1&2+3"
@@ -45,7 +48,7 @@ def test_step2_cookie_in_the_browser_is_an_id_in_redis(start_server, page, redis
     server = start_server("step2_redis_session", "--redis-url", redis_server.url)
     value = session_cookie_after_two_logins(page, f"http://{host}:{server.port}/")
     assert re.fullmatch(r"[0-9A-Za-z]{22}", value)
-    assert json.loads(redis_client.get(f"SESSION:{value}"))["usr"] == NAME
+    assert json.loads(redis_client.get(session_key(value)))["usr"] == NAME
 
 
 @pytest.mark.parametrize("user, password", [("", ""), ("张三", ""), ("", "123")])

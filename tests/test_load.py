@@ -2,7 +2,10 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
+
+pytestmark = pytest.mark.slow  # starts servers in subprocesses
 
 USERS = 200
 

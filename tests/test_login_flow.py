@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import FORM
+from support import ZHANG_SAN
 
 
 def session_cookie(res):
@@ -12,8 +12,8 @@ def session_cookie(res):
     return header
 
 
-def test_page_is_the_article_form_and_starts_no_session(client):
-    res = client.get("/")
+def test_page_is_the_article_form_and_starts_no_session(any_app):
+    res = any_app.get("/")
     assert res.headers["Content-Type"] == "text/html; charset=utf-8"
     for marker in ('id="user"', 'id="psd"', 'id="login"', 'id="data"', "用户名", "密码", "登录"):
         assert marker in res.text
@@ -21,8 +21,8 @@ def test_page_is_the_article_form_and_starts_no_session(client):
     assert res.headers.getall("Set-Cookie") == []
 
 
-def test_first_login_is_told_so_and_gets_the_cookie(client):
-    res = client.post("/login", FORM)
+def test_first_login_is_told_so_and_gets_the_cookie(any_app):
+    res = any_app.post("/login", ZHANG_SAN)
     assert res.status_int == 200
     assert res.text == "您第一次登录系统"
     assert res.headers["Content-Type"] == "text/plain; charset=utf-8"
@@ -30,41 +30,41 @@ def test_first_login_is_told_so_and_gets_the_cookie(client):
     assert sorted(attributes) == ["HttpOnly", "Max-Age=86400", "Path=/", "SameSite=Lax"]
 
 
-def test_second_login_is_welcomed_by_name(client):
-    client.post("/login", FORM)
-    res = client.post("/login", {"usr": "李四", "psd": "other"})
+def test_second_login_is_welcomed_by_name(any_app):
+    any_app.post("/login", ZHANG_SAN)
+    res = any_app.post("/login", {"usr": "李四", "psd": "other"})
     assert res.text == "欢迎，张三"
     assert res.headers["Content-Type"] == "text/plain; charset=utf-8"
 
 
-def test_unchanged_session_sends_no_cookie(client):
-    client.post("/login", FORM)
-    res = client.post("/login", FORM)
+def test_unchanged_session_sends_no_cookie(any_app):
+    any_app.post("/login", ZHANG_SAN)
+    res = any_app.post("/login", ZHANG_SAN)
     assert res.headers.getall("Set-Cookie") == []
 
 
-def test_names_with_form_syntax_and_non_ascii_round_trip(client):
+def test_names_with_form_syntax_and_non_ascii_round_trip(any_app):
     name = "张三 & a=b+c%20 😀"
-    client.post("/login", {"usr": name, "psd": "p&q=r"})
-    assert client.post("/login", FORM).text == f"欢迎，{name}"
+    any_app.post("/login", {"usr": name, "psd": "p&q=r"})
+    assert any_app.post("/login", ZHANG_SAN).text == f"欢迎，{name}"
 
 
-def test_logout_drops_the_cookie_and_the_session(client):
-    client.post("/login", FORM)
-    res = client.post("/logout")
+def test_logout_drops_the_cookie_and_the_session(any_app):
+    any_app.post("/login", ZHANG_SAN)
+    res = any_app.post("/logout")
     assert res.status_int == 200 and res.text
     assert re.fullmatch(r"bottle\.sess=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
                         session_cookie(res))
-    assert "bottle.sess" not in client.cookies
-    assert client.post("/login", FORM).text == "您第一次登录系统"
+    assert "bottle.sess" not in any_app.cookies
+    assert any_app.post("/login", ZHANG_SAN).text == "您第一次登录系统"
 
 
-def test_responses_that_touch_the_cookie_are_never_cached(client):
-    assert client.post("/login", FORM).headers["Cache-Control"] == "no-store"
-    assert client.post("/logout").headers["Cache-Control"] == "no-store"
+def test_responses_that_touch_the_cookie_are_never_cached(any_app):
+    assert any_app.post("/login", ZHANG_SAN).headers["Cache-Control"] == "no-store"
+    assert any_app.post("/logout").headers["Cache-Control"] == "no-store"
 
 
-def test_no_answer_can_be_sniffed_as_html(client):
-    for res in (client.get("/"), client.post("/login", FORM), client.get("/nope", status=404),
-                client.post("/login", {"usr": ""}, status=400)):
+def test_no_answer_can_be_sniffed_as_html(any_app):
+    for res in (any_app.get("/"), any_app.post("/login", ZHANG_SAN), any_app.get("/nope", status=404),
+                any_app.post("/login", {"usr": ""}, status=400)):
         assert res.headers["X-Content-Type-Options"] == "nosniff"

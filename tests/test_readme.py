@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import ROOT
+from scripts.processes import ROOT
 
 
 READMES = ["README.md", "README.zh-CN.md", "step1_cookie_session/README.md",

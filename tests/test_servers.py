@@ -9,7 +9,10 @@ import time
 import pytest
 import requests
 
-from conftest import FORM, free_port, run_module
+from scripts.processes import free_port
+from support import ZHANG_SAN, run_module
+
+pytestmark = pytest.mark.slow  # starts servers in subprocesses
 
 
 def test_step1_over_http_keeps_the_session_in_the_cookie_jar(start_server):
@@ -19,10 +22,10 @@ def test_step1_over_http_keeps_the_session_in_the_cookie_jar(start_server):
     browser = requests.Session()
     page = browser.get(server.url)
     assert page.headers["Content-Type"] == "text/html; charset=utf-8" and not browser.cookies
-    assert browser.post(server.url + "/login", FORM).text == "您第一次登录系统"
+    assert browser.post(server.url + "/login", ZHANG_SAN).text == "您第一次登录系统"
     session = json.loads(base64.b64decode(browser.cookies["bottle.sess"]))
     assert session["usr"] == "张三" and session["psd"] == "123"
-    assert browser.post(server.url + "/login", FORM).text == "欢迎，张三"
+    assert browser.post(server.url + "/login", ZHANG_SAN).text == "欢迎，张三"
     browser.post(server.url + "/logout")
     assert not browser.cookies
 
@@ -53,21 +56,21 @@ def test_port_in_use_is_one_clear_line(module, extra):
 def test_step2_session_survives_a_server_restart(start_server, redis_server):
     browser = requests.Session()
     first = start_server("step2_redis_session", "--redis-url", redis_server.url)
-    browser.post(first.url + "/login", FORM)
+    browser.post(first.url + "/login", ZHANG_SAN)
     first.stop()
     second = start_server("step2_redis_session", "--redis-url", redis_server.url, port=first.port)
-    assert browser.post(second.url + "/login", FORM).text == "欢迎，张三"
+    assert browser.post(second.url + "/login", ZHANG_SAN).text == "欢迎，张三"
 
 
 def test_step2_processes_share_sessions_through_redis(start_server, redis_server):
     one = start_server("step2_redis_session", "--redis-url", redis_server.url)
     two = start_server("step2_redis_session", "--redis-url", redis_server.url)
     browser = requests.Session()  # a cookie belongs to the host, whatever the port
-    assert browser.post(one.url + "/login", FORM).text == "您第一次登录系统"
-    assert browser.post(two.url + "/login", FORM).text == "欢迎，张三"
+    assert browser.post(one.url + "/login", ZHANG_SAN).text == "您第一次登录系统"
+    assert browser.post(two.url + "/login", ZHANG_SAN).text == "欢迎，张三"
     copied = browser.cookies["bottle.sess"]
     browser.post(two.url + "/logout")
-    replay = requests.post(one.url + "/login", FORM, cookies={"bottle.sess": copied})
+    replay = requests.post(one.url + "/login", ZHANG_SAN, cookies={"bottle.sess": copied})
     assert replay.text == "您第一次登录系统"
 
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import FORM, cookies_set_by
+from support import ZHANG_SAN, cookies_set_by
 
 
 def forge(session):
@@ -14,8 +14,8 @@ def forge(session):
     return base64.b64encode(json.dumps(session).encode()).decode()
 
 
-def test_cookie_is_bare_base64_of_the_posted_form(step1):
-    value = cookies_set_by(step1.post("/login", FORM))["bottle.sess"]
+def test_cookie_is_bare_base64_of_the_posted_form(step1_app):
+    value = cookies_set_by(step1_app.post("/login", ZHANG_SAN))["bottle.sess"]
     assert '"' not in value  # not quoted, so devtools shows exactly what atob() takes
     text = base64.b64decode(value, validate=True).decode("ascii")  # what atob() returns
     session = json.loads(text)
@@ -25,40 +25,40 @@ def test_cookie_is_bare_base64_of_the_posted_form(step1):
     assert session == {}
 
 
-def test_edited_cookie_makes_the_server_greet_the_forged_name(step1):
-    step1.post("/login", FORM)
-    session = json.loads(base64.b64decode(step1.cookies["bottle.sess"]))
-    step1.reset()  # the edited cookie replaces the one the server sent
+def test_edited_cookie_makes_the_server_greet_the_forged_name(step1_app):
+    step1_app.post("/login", ZHANG_SAN)
+    session = json.loads(base64.b64decode(step1_app.cookies["bottle.sess"]))
+    step1_app.reset()  # the edited cookie replaces the one the server sent
     forged = forge({**session, "usr": "admin"})
-    res = step1.post("/login", FORM, headers={"Cookie": f"bottle.sess={forged}"})
+    res = step1_app.post("/login", ZHANG_SAN, headers={"Cookie": f"bottle.sess={forged}"})
     assert res.text == "欢迎，admin"
 
 
-def test_koa_sessions_utf8_json_is_read_too(step1):
+def test_koa_sessions_utf8_json_is_read_too(step1_app):
     raw = json.dumps({"usr": "李四", "_expire": 9e12}, ensure_ascii=False).encode()
     cookie = f"bottle.sess={base64.b64encode(raw).decode()}"
-    assert step1.post("/login", FORM, headers={"Cookie": cookie}).text == "欢迎，李四"
+    assert step1_app.post("/login", ZHANG_SAN, headers={"Cookie": cookie}).text == "欢迎，李四"
 
 
 @pytest.mark.parametrize("expire", [time.time() * 1000 - 1, None, "9e12", float("nan")])
-def test_expired_or_unstamped_cookie_counts_as_no_session(step1, expire):
+def test_expired_or_unstamped_cookie_counts_as_no_session(step1_app, expire):
     session = {"usr": "admin", "psd": "x", "_maxAge": 86_400_000}
     if expire is not None:
         session["_expire"] = expire
-    res = step1.post("/login", FORM, headers={"Cookie": f"bottle.sess={forge(session)}"})
+    res = step1_app.post("/login", ZHANG_SAN, headers={"Cookie": f"bottle.sess={forge(session)}"})
     assert res.text == "您第一次登录系统"
 
 
-def test_largest_allowed_form_still_fits_a_cookie(step1):
+def test_largest_allowed_form_still_fits_a_cookie(step1_app):
     # Characters outside the BMP need a 12-byte JSON escape each: the worst case.
-    res = step1.post("/login", {"usr": "😀" * 64, "psd": "😀" * 128})
+    res = step1_app.post("/login", {"usr": "😀" * 64, "psd": "😀" * 128})
     (header,) = res.headers.getall("Set-Cookie")
     assert len(header.split(";")[0]) <= 4096
-    assert step1.post("/login", FORM).text == "欢迎，" + "😀" * 64
+    assert step1_app.post("/login", ZHANG_SAN).text == "欢迎，" + "😀" * 64
 
 
-def test_logout_cannot_revoke_a_copied_cookie(step1):
-    copied = cookies_set_by(step1.post("/login", FORM))["bottle.sess"]
-    step1.post("/logout")
-    replay = step1.post("/login", FORM, headers={"Cookie": f"bottle.sess={copied}"})
+def test_logout_cannot_revoke_a_copied_cookie(step1_app):
+    copied = cookies_set_by(step1_app.post("/login", ZHANG_SAN))["bottle.sess"]
+    step1_app.post("/logout")
+    replay = step1_app.post("/login", ZHANG_SAN, headers={"Cookie": f"bottle.sess={copied}"})
     assert replay.text == "欢迎，张三"

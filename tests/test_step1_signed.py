@@ -10,7 +10,7 @@ import pytest
 import requests
 from webtest import TestApp
 
-from conftest import FORM, cookies_set_by, run_module
+from support import ZHANG_SAN, cookies_set_by, run_module
 from step1_cookie_session.app import create_app
 from step1_cookie_session.session import CookieSession
 
@@ -29,12 +29,12 @@ def hmac_of(value):
 
 
 def test_signature_is_hmac_sha256_of_name_and_value(signed):
-    cookies = cookies_set_by(signed.post("/login", FORM))
+    cookies = cookies_set_by(signed.post("/login", ZHANG_SAN))
     assert cookies["bottle.sess.sig"] == hmac_of(cookies["bottle.sess"])
 
 
 def test_signed_cookie_is_still_readable(signed):
-    value = cookies_set_by(signed.post("/login", FORM))["bottle.sess"]
+    value = cookies_set_by(signed.post("/login", ZHANG_SAN))["bottle.sess"]
     assert json.loads(base64.b64decode(value))["psd"] == "123"
 
 
@@ -51,20 +51,20 @@ def forged_value(value):
     lambda value, sig: (forged_value(value), hmac_of(forged_value(value)).lower()),
 ], ids=["edited value", "edited signature", "empty signature", "no signature", "guessed"])
 def test_tampered_cookie_counts_as_no_session(signed, tamper):
-    cookies = cookies_set_by(signed.post("/login", FORM))
+    cookies = cookies_set_by(signed.post("/login", ZHANG_SAN))
     value, sig = tamper(cookies["bottle.sess"], cookies["bottle.sess.sig"])
     header = f"bottle.sess={value}" + (f"; bottle.sess.sig={sig}" if sig is not None else "")
     signed.reset()
-    assert signed.post("/login", FORM, headers={"Cookie": header}).text == "您第一次登录系统"
+    assert signed.post("/login", ZHANG_SAN, headers={"Cookie": header}).text == "您第一次登录系统"
 
 
 def test_untampered_cookie_is_welcomed(signed):
-    signed.post("/login", FORM)
-    assert signed.post("/login", FORM).text == "欢迎，张三"
+    signed.post("/login", ZHANG_SAN)
+    assert signed.post("/login", ZHANG_SAN).text == "欢迎，张三"
 
 
 def test_logout_clears_both_cookies(signed):
-    signed.post("/login", FORM)
+    signed.post("/login", ZHANG_SAN)
     assert cookies_set_by(signed.post("/logout")) == {"bottle.sess": "", "bottle.sess.sig": ""}
 
 
@@ -79,17 +79,18 @@ def test_signed_mode_refuses_to_start_without_a_real_secret(secret):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_signed_server_sets_both_cookies(start_server):
     server = start_server("step1_cookie_session", "--signed", env={"SESSION_SECRET": SECRET})
     assert "(signed)" in server.banner
     browser = requests.Session()
-    browser.post(server.url + "/login", FORM)
+    browser.post(server.url + "/login", ZHANG_SAN)
     assert browser.cookies["bottle.sess.sig"] == hmac_of(browser.cookies["bottle.sess"])
-    assert browser.post(server.url + "/login", FORM).text == "欢迎，张三"
+    assert browser.post(server.url + "/login", ZHANG_SAN).text == "欢迎，张三"
 
 
 def test_signed_cookie_past_its_expiry_counts_as_no_session(signed):
     stale = json.dumps({"usr": "张三", "psd": "1", "_expire": 1, "_maxAge": 86_400_000})
     value = base64.b64encode(stale.encode()).decode()
     header = f"bottle.sess={value}; bottle.sess.sig={hmac_of(value)}"
-    assert signed.post("/login", FORM, headers={"Cookie": header}).text == "您第一次登录系统"
+    assert signed.post("/login", ZHANG_SAN, headers={"Cookie": header}).text == "您第一次登录系统"

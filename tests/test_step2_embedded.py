@@ -8,8 +8,11 @@ import pytest
 import redis
 import requests
 
-from conftest import FORM, free_port, require, run_module
+from scripts.processes import free_port
+from support import ZHANG_SAN, require, run_module, session_key
 from step2_redis_session.__main__ import open_redis
+
+pytestmark = pytest.mark.slow  # starts servers in subprocesses
 
 
 @pytest.fixture
@@ -20,15 +23,15 @@ def embedded_login(start_server):
     assert "EMBEDDED REDIS" in server.banner
     assert "only as long as this process" in server.banner
     browser = requests.Session()
-    assert browser.post(server.url + "/login", FORM).text == "您第一次登录系统"
+    assert browser.post(server.url + "/login", ZHANG_SAN).text == "您第一次登录系统"
     return url, browser.cookies["bottle.sess"]
 
 
 def test_redis_py_reads_the_embedded_store(embedded_login):
     url, sid = embedded_login
     client = redis.Redis.from_url(url)
-    assert json.loads(client.get(f"SESSION:{sid}"))["usr"] == "张三"
-    assert 86_390 < client.ttl(f"SESSION:{sid}") <= 86_400
+    assert json.loads(client.get(session_key(sid)))["usr"] == "张三"
+    assert 86_390 < client.ttl(session_key(sid)) <= 86_400
 
 
 def test_redis_cli_reads_the_embedded_store(embedded_login):
@@ -41,9 +44,9 @@ def test_redis_cli_reads_the_embedded_store(embedded_login):
         return subprocess.run(["redis-cli", "-p", port, "--raw", *args], capture_output=True,
                               text=True, timeout=10, check=True).stdout.strip()
 
-    assert redis_cli("keys", "SESSION:*") == f"SESSION:{sid}"
-    assert json.loads(redis_cli("get", f"SESSION:{sid}"))["usr"] == "张三"
-    assert 86_390 < int(redis_cli("ttl", f"SESSION:{sid}")) <= 86_400
+    assert redis_cli("keys", session_key("*")) == session_key(sid)
+    assert json.loads(redis_cli("get", session_key(sid)))["usr"] == "张三"
+    assert 86_390 < int(redis_cli("ttl", session_key(sid))) <= 86_400
 
 
 def test_sessions_command_lists_and_shows_sessions(embedded_login):
@@ -51,14 +54,14 @@ def test_sessions_command_lists_and_shows_sessions(embedded_login):
     for args in (["--redis-url", url], [sid, "--redis-url", url], ["--redis-url", url, sid]):
         shown = run_module("step2_redis_session", "sessions", *args)
         assert shown.returncode == 0
-        assert f"SESSION:{sid}  (expires in 86" in shown.stdout
+        assert f"{session_key(sid)}  (expires in 86" in shown.stdout
         assert '"usr": "张三"' in shown.stdout
 
 
 def test_sessions_command_says_when_there_is_nothing(embedded_login):
     url, _ = embedded_login
     missing = run_module("step2_redis_session", "sessions", "NoSuchSessionNoSuchSe2", "--redis-url", url)
-    assert missing.returncode != 0 and "No session SESSION:NoSuchSessionNoSuchSe2" in missing.stderr
+    assert missing.returncode != 0 and "No session " + session_key("NoSuchSessionNoSuchSe2") in missing.stderr
     down = run_module("step2_redis_session", "sessions", "--redis-url", f"redis://127.0.0.1:{free_port()}/0")
     assert down.returncode != 0 and down.stderr.startswith("Cannot reach Redis at")
 

@@ -1,0 +1,130 @@
+"""What the tests share besides fixtures: the login they post, private Redis servers, real servers.
+
+Every Redis here is private: started by the tests on a free port, and stopped
+after them. A Redis that the user already runs is never touched.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+
+import pytest
+import redis
+from fakeredis import TcpFakeServer
+from webtest import TestApp
+
+import step1_cookie_session.app
+import step2_redis_session.app
+from scripts.processes import ROOT, Process, free_port, wait_until
+from step1_cookie_session.session import CookieSession
+from step2_redis_session.session import RedisSession
+from step2_redis_session.store import KEY_PREFIX, RedisStore, connect
+
+#: The login that most tests post, and the name it greets.
+ZHANG_SAN = {"usr": "张三", "psd": "123"}
+
+#: The apps that must behave alike: step 1, and step 2 on each kind of Redis.
+APP_KINDS = ["step1", "step2-fakeredis", "step2-redis-server"]
+REDIS_KINDS = ["fakeredis", "redis-server"]
+
+
+def require(found, variable, missing, how):
+    """Skip when a real part is missing, unless the variable makes it a failure."""
+    if found:
+        return
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{missing}, and {variable}=1 requires it")
+    pytest.skip(f"{missing}: {how}, or run bash .ci/run")
+
+
+def require_redis_server():
+    require(shutil.which("redis-server"), "REQUIRE_REAL_REDIS", "redis-server is not installed",
+            "apt-get install redis-server")
+
+
+def session_key(sid):
+    """The Redis key of a session id, as step 2's store names it."""
+    return KEY_PREFIX + sid
+
+
+class PrivateRedis:
+    """A Redis of the tests' own on 127.0.0.1: fakeredis in a thread, or redis-server."""
+
+    def __init__(self, kind, port=None, args=()):
+        self.kind, self.args = kind, list(args)
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._fake = self._proc = None
+        self.start()
+
+    def start(self):
+        if self.kind == "fakeredis":
+            self._fake = TcpFakeServer(("127.0.0.1", self.port), server_type="redis")
+            self._fake.daemon_threads = True
+            threading.Thread(target=self._fake.serve_forever, daemon=True).start()
+            wait_until(redis.Redis(port=self.port).ping, f"fakeredis on {self.port}")
+        else:
+            require_redis_server()
+            self._proc = Process(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", tempfile.gettempdir(), *self.args], self.port)
+
+    def client(self):
+        return connect(self.url)
+
+    def stop(self):
+        if self._fake:
+            self._fake.shutdown()
+            self._fake.server_close()
+        if self._proc:
+            self.resume()  # a frozen server cannot act on SIGTERM
+            self._proc.stop()
+        self._fake = self._proc = None
+
+    def pause(self):
+        """Freeze redis-server: connections stay open and nothing answers."""
+        self._proc.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self._proc.proc.send_signal(signal.SIGCONT)
+
+
+class StepServer(Process):
+    """A step's real server, started with python -m as a learner starts it."""
+
+    def __init__(self, module, *args, port=None, env=None):
+        port = port or free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        super().__init__([sys.executable, "-m", module, *args], port,
+                         env={"PORT": str(port), **(env or {})}, ready_text="Open http")
+
+    @property
+    def banner(self):
+        """What it printed up to "Open http://…", the line that says it is ready."""
+        text = self.output()
+        return text[:text.index("\n", text.index("Open http")) + 1]
+
+
+def step1_client(**options):
+    """Step 1's app, in process, behind a browser-like client that keeps cookies."""
+    return TestApp(step1_cookie_session.app.create_app(CookieSession(**options)))
+
+
+def step2_client(url):
+    """Step 2's app on the Redis at url, in process, behind a browser-like client."""
+    return TestApp(step2_redis_session.app.create_app(RedisSession(RedisStore(connect(url)))))
+
+
+def cookies_set_by(res):
+    """{name: value} of the cookies that a response sets, raw as the browser gets them."""
+    return dict(header.split(";")[0].split("=", 1) for header in res.headers.getall("Set-Cookie"))
+
+
+def run_module(*args, env=None, timeout=60):
+    """Run python -m … to its end from the repository's root, as a learner would."""
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=env)
