@@ -42,12 +42,12 @@ def create_app(sessions):
         if session.get("usr"):
             return f"欢迎，{session['usr']}"
         # The article's `ctx.session = postData`: password included, in the cookie.
-        sessions.save(response, {"usr": usr, "psd": psd})
+        sessions.save(request, response, {"usr": usr, "psd": psd})
         return "您第一次登录系统"
 
     @app.post("/logout")
     def logout():
-        sessions.clear(response)
+        sessions.clear(request, response)
         response.content_type = "text/plain; charset=utf-8"
         return "已退出登录 (logged out)"
 
@@ -58,11 +58,12 @@ def read_login_form():
     """The form's usr and psd, or an HTTPError (4xx) that says what is wrong."""
     if request.content_type.split(";")[0].strip() != "application/x-www-form-urlencoded":
         raise HTTPError(415, "Send the login as a form: application/x-www-form-urlencoded.")
-    too_large = HTTPError(413, f"The form is larger than {MAX_FORM_BYTES} bytes.")
-    if request.content_length > MAX_FORM_BYTES:  # refused before a byte of it is read
+    # "Smaller than", as waitress counts: the server and the app refuse the same sizes.
+    too_large = HTTPError(413, f"The form must be smaller than {MAX_FORM_BYTES} bytes.")
+    if request.content_length >= MAX_FORM_BYTES:  # refused before a byte of it is read
         raise too_large
-    body = request.body.read(MAX_FORM_BYTES + 1)
-    if len(body) > MAX_FORM_BYTES:  # a chunked body has no Content-Length to check first
+    body = request.body.read(MAX_FORM_BYTES)
+    if len(body) >= MAX_FORM_BYTES:  # a chunked body has no Content-Length to check first
         raise too_large
     try:
         # Browsers percent-encode; curl -d sends UTF-8 as it is. Both are fine.

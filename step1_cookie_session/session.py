@@ -51,6 +51,11 @@ class CookieSession:
 
     def load(self, request):
         """The session that the request's cookie holds, or {} when it holds none."""
+        session = self._read(request)
+        note(request, "read" if session else "none")
+        return session
+
+    def _read(self, request):
         value = read_cookie(request, self.key)
         if not value:
             return {}
@@ -67,7 +72,7 @@ class CookieSession:
             return {}
         return session
 
-    def save(self, response, session):
+    def save(self, request, response, session):
         """Send the session to the browser: the whole of it, in the cookie."""
         stamped = {**session, "_expire": int(time.time() * 1000) + self.max_age,
                    "_maxAge": self.max_age}
@@ -75,12 +80,14 @@ class CookieSession:
         self._set_cookie(response, self.key, value + self._set_attrs)
         if self.signed:
             self._set_cookie(response, self.key + ".sig", self._sign(value) + self._set_attrs)
+        note(request, "new")
 
-    def clear(self, response):
+    def clear(self, request, response):
         """Tell the browser to drop the session cookie (Max-Age=0)."""
         self._set_cookie(response, self.key, self._clear_attrs)
         if self.signed:
             self._set_cookie(response, self.key + ".sig", self._clear_attrs)
+        note(request, "cleared")
 
     @staticmethod
     def _set_cookie(response, name, value_and_attrs):
@@ -110,11 +117,19 @@ def decode(value):
     """The JSON object inside a cookie value, or None for anything malformed."""
     try:
         session = json.loads(base64.b64decode(value.encode("ascii"), validate=True))
+        # JSON may spell a lone UTF-16 surrogate ("\ud800"), which is no text at
+        # all: a greeting holding one could not be sent. Such a session is malformed.
+        json.dumps(session, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError):
-        # ValueError covers bad base64, non-ASCII text, bad UTF-8 and bad JSON;
-        # RecursionError a value such as "[[[[…" nested a thousand deep.
+        # ValueError covers bad base64, non-ASCII text, bad UTF-8, bad JSON and
+        # surrogates; RecursionError a value such as "[[[[…" nested a thousand deep.
         return None
     return session if isinstance(session, dict) else None
+
+
+def note(request, event):
+    """Tell the request log (see __main__.py) what this request did to the session."""
+    request.environ["session.event"] = event
 
 
 def read_cookie(request, name):

@@ -1,6 +1,6 @@
 """Start step 2, or look into its store.
 
-    python -m step2_redis_session [--host H] [--port P] [--redis-url URL] [--embedded-redis]
+    python -m step2_redis_session [--host H] [--port P] [--redis-url URL] [--embedded-redis] [--quiet]
     python -m step2_redis_session sessions [ID] [--redis-url URL]
 
 Redis is found at --redis-url, else $REDIS_URL, else redis://127.0.0.1:6379/0.
@@ -8,15 +8,19 @@ When no URL was given and nothing answers at the default, or with
 --embedded-redis, the server starts fakeredis inside this process, at that
 address, so that a learner without Redis can still follow step 2. A URL that
 was given and cannot be reached is an error: that is a Redis you meant to use.
+A password in the URL is never printed.
 
 The server is waitress, as in step 1, so that the two steps compare fairly.
 """
 
 import argparse
+import errno
+import logging
 import os
 import sys
 import threading
-from urllib.parse import urlsplit
+import time
+from urllib.parse import quote, urlsplit
 
 import redis
 import waitress
@@ -28,29 +32,27 @@ from .session import RedisSession
 from .store import KEY_PREFIX, RedisStore, connect
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+USAGE = """python -m step2_redis_session [--host H] [--port P] [--redis-url URL] [--embedded-redis] [--quiet]
+       python -m step2_redis_session sessions [ID] [--redis-url URL]"""
 
 
 def main(argv=None):
     args = parse_args(argv)
-    given = args.redis_url or os.environ.get("REDIS_URL")
-    url = check_url(given or DEFAULT_REDIS_URL)
+    url, given = redis_url(args.redis_url)
+    shown = redacted(url)
     if args.command == "sessions":
         show_sessions(url, args.id)
         return
-    client = open_redis(url, explicit=given is not None, embedded=args.embedded_redis)
+    if args.embedded_redis:
+        check_embeddable(url)
+    client = connect(url)
     app = create_app(RedisSession(RedisStore(client)))
-
-    try:
-        # The server itself refuses a body larger than any login form, before
-        # buffering it; the app checks again for servers that do not.
-        server = waitress.create_server(app, host=args.host, port=args.port,
-                                        max_request_body_size=MAX_FORM_BYTES)
-    except OSError as exc:
-        sys.exit(f"Cannot listen on {args.host}:{args.port}: {exc.strerror}. "
-                 "Is another step still running? Stop it, or pick another --port.")
-    except ValueError:  # what waitress raises for a --host that does not resolve
-        sys.exit(f"Cannot listen on {args.host}:{args.port}: no such address. Check --host.")
-    print(f"Step 2: the cookie holds an id; the session lives in Redis at {url}.", flush=True)
+    # Listen first: a port that is taken is the likelier mistake, and it should
+    # be the only thing said, before any Redis is started.
+    server = listen(app if args.quiet else request_log(app), args.host, args.port)
+    if args.embedded_redis or not redis_answers(client, shown, given):
+        start_embedded_redis(url)
+    print(f"Step 2: the cookie holds an id; the session lives in Redis at {shown}.", flush=True)
     print(f"Open http://{display_host(args.host)}:{args.port}/ and press Ctrl+C to stop.", flush=True)
     try:
         server.run()
@@ -60,7 +62,7 @@ def main(argv=None):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="python -m step2_redis_session",
+        prog="python -m step2_redis_session", usage=USAGE,
         description="Step 2 of the sessions workshop: the session lives in Redis.")
     url_help = f"default: $REDIS_URL, else {DEFAULT_REDIS_URL}"
     parser.add_argument("--redis-url", help=url_help)
@@ -69,38 +71,66 @@ def parse_args(argv):
                         help="default: $PORT, else 4000")
     parser.add_argument("--embedded-redis", action="store_true",
                         help="run an in-process Redis (fakeredis) at the Redis URL's address")
-    commands = parser.add_subparsers(dest="command", metavar="sessions")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print no line per request")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="")
     sessions = commands.add_parser(
         "sessions", help="list the sessions in Redis, or show one (no redis-cli needed)")
     sessions.add_argument("id", nargs="?", help="a session id, as in the bottle.sess cookie")
     # SUPPRESS: without it, this default would overwrite a --redis-url given before "sessions".
     sessions.add_argument("--redis-url", default=argparse.SUPPRESS, help=url_help)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.id = getattr(args, "id", None)
+    return args
 
 
-def check_url(url):
-    """The URL, if redis-py can use it; otherwise exit with one line that says why."""
+def redis_url(option):
+    """(the Redis URL to use, whether the user gave it); exit with one line if it is unusable."""
+    if option is not None:
+        given, source = option, "--redis-url"
+    elif "REDIS_URL" in os.environ:
+        given, source = os.environ["REDIS_URL"], "REDIS_URL"
+    else:
+        return DEFAULT_REDIS_URL, False
+    if not given.strip():
+        sys.exit(f"{source} is empty. Give a URL such as {DEFAULT_REDIS_URL}, "
+                 f"or leave {source} out to use that one.")
     try:
-        parse_url(url)
-        urlsplit(url).port  # reading the port raises on one outside 0-65535
+        parse_url(given)
+        urlsplit(given).port  # reading the port raises on one outside 0-65535
     except ValueError as exc:
-        sys.exit(f"Not a Redis URL: {url} ({exc}). Use redis://host:port/db.")
-    return url
+        sys.exit(f"Not a Redis URL: {redacted(given)} ({exc}). Use redis://host:port/db.")
+    return given, True
 
 
-def open_redis(url, explicit, embedded):
-    """A client for the Redis at url, starting the embedded one when that is the plan."""
-    if not embedded:
-        client = connect(url)
-        try:
-            client.ping()
-            return client
-        except redis.RedisError as exc:
-            if explicit:
-                sys.exit(f"Cannot reach Redis at {url}: {exc}")
-        print(f"No Redis answers at {url}.")
-    start_embedded_redis(url)
-    return connect(url)
+def redacted(url):
+    """The URL with its password, if any, replaced by ***: fit to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = quote(parts.username or "", safe="")
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+def check_embeddable(url):
+    """Exit with one line if the embedded Redis could not serve url."""
+    parts = urlsplit(url)
+    if parts.scheme != "redis" or parts.username or parts.password:
+        sys.exit(f"--embedded-redis serves plain redis://host:port/db with no password, "
+                 f"not {redacted(url)}.")
+
+
+def redis_answers(client, shown, given):
+    """True if Redis answers; if not, exit when the user named it, else say so."""
+    try:
+        client.ping()
+        return True
+    except redis.RedisError as exc:
+        if given:
+            sys.exit(f"Cannot reach Redis at {shown}: {exc}")
+    print(f"No Redis answers at {shown}.", flush=True)
+    return False
 
 
 def start_embedded_redis(url):
@@ -130,18 +160,104 @@ def start_embedded_redis(url):
 
 def show_sessions(url, sid):
     """Print one session, or all of them, with their time to live, as redis-cli would."""
-    client = connect(url)
+    client, shown = connect(url), redacted(url)
     try:
-        keys = [KEY_PREFIX + sid] if sid else sorted(k.decode() for k in client.scan_iter(KEY_PREFIX + "*"))
-        rows = [(key, client.ttl(key), client.get(key)) for key in keys]
+        keys = [KEY_PREFIX + sid] if sid else sorted(
+            key.decode() for key in client.scan_iter(KEY_PREFIX + "*"))
+        rows = []
+        for key in keys:
+            try:
+                rows.append((key, client.ttl(key), client.get(key)))
+            except redis.ResponseError:  # WRONGTYPE: a list or a hash, not a session
+                rows.append((key, client.ttl(key), f"(not a session: a {client.type(key).decode()})"))
     except redis.RedisError as exc:
-        sys.exit(f"Cannot reach Redis at {url}: {exc}")
+        sys.exit(f"Cannot reach Redis at {shown}: {exc}")
     rows = [row for row in rows if row[2] is not None]  # a key may expire mid-listing
     if not rows:
-        sys.exit(f"No session {KEY_PREFIX}{sid} in {url}." if sid
-                 else f"No sessions in {url} yet. Log in on the page first.")
-    for key, ttl, value in rows:
-        print(f"{key}  (expires in {ttl} s)\n  {value.decode('utf-8', 'replace')}")
+        sys.exit(f"No session {KEY_PREFIX}{sid} in {shown}." if sid
+                 else f"No sessions in {shown} yet. Log in on the page first.")
+    try:
+        for key, ttl, value in rows:
+            text = value if isinstance(value, str) else value.decode("utf-8", "replace")
+            print(f"{key}  (expires in {ttl} s)\n  {text}")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader left early (sessions | head -1): that is not an error. Point
+        # stdout at nothing, so that Python's own flush at exit stays quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def listen(app, host, port):
+    """A waitress server bound to host:port, or exit with one line that says why not."""
+    warn_once_a_minute(logging.getLogger("waitress"))
+    try:
+        return waitress.create_server(
+            app, host=host, port=port,
+            # The server itself refuses a body too large for any login form, before
+            # buffering it; the app checks again for servers that do not.
+            max_request_body_size=MAX_FORM_BYTES,
+            # A connection that sends nothing for 20 s is closed (waitress's
+            # default is 120 s), checked every 5 s. A client that trickles a byte
+            # at a time is not stopped by this: see "Slowloris" in the README.
+            channel_timeout=20, cleanup_interval=5)
+    except OSError as exc:
+        hint = {errno.EADDRINUSE: "Is another step still running? Stop it, or pick another --port.",
+                errno.EADDRNOTAVAIL: "That address is not one of this machine's. Check --host.",
+                errno.EACCES: "Ports below 1024 need root. Pick another --port."}
+        sys.exit(f"Cannot listen on {host}:{port}: {exc.strerror}. "
+                 f"{hint.get(exc.errno, 'Check --host and --port.')}")
+    except ValueError:  # what waitress raises for a --host that does not resolve
+        sys.exit(f"Cannot listen on {host}:{port}: no such address. Check --host.")
+
+
+def warn_once_a_minute(logger):
+    """Print each kind of the logger's warnings at most once a minute, on stderr.
+
+    Under load waitress warns "Task queue depth is N" for every request that
+    waits, and at its connection limit for every connection it turns away: a
+    flood that hides the lines that matter, and costs a write per request.
+    """
+    last_printed = {}
+
+    def first_in_a_minute(record):
+        now = time.monotonic()
+        if now - last_printed.get(record.msg, -60.0) < 60:
+            return False
+        last_printed[record.msg] = now
+        return True
+
+    handler = logging.StreamHandler()
+    handler.addFilter(first_in_a_minute)
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
+def request_log(app, out=None):
+    """WSGI middleware: one line per request, as koa-logger prints it, with the session's part.
+
+        POST /login 200 1.2 ms  session: new Ab3x… (SET)
+
+    The session part comes from the session object (see session.note). The path
+    is printed percent-encoded, so that no request can write odd bytes or fake
+    lines into the log. Nothing from the form is printed: it holds a password.
+    """
+    def logged(environ, start_response):
+        start, status = time.perf_counter(), []
+
+        def keep_status(line, headers, exc_info=None):
+            status.append(line.split()[0])
+            return start_response(line, headers, exc_info)
+
+        body = app(environ, keep_status)
+        path = quote(environ.get("PATH_INFO", "").encode("latin-1"), safe="/")
+        line = (f"{environ['REQUEST_METHOD']} {path} {status[0]} "
+                f"{(time.perf_counter() - start) * 1000:.1f} ms  "
+                f"session: {environ.get('session.event', 'none')}")
+        if "session.redis" in environ:
+            line += f" ({', '.join(environ['session.redis'])})"
+        print(line, file=out or sys.stdout, flush=True)
+        return body
+    return logged
 
 
 def port_number(text):

@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs
 
-import redis
 from bottle import Bottle, HTTPError, request, response
+
+from .faults import RedisFaults
 
 LOGIN_PAGE = Path(__file__).resolve().parent.parent / "shared" / "login.html"
 
@@ -28,9 +29,9 @@ def create_app(sessions):
     # The greeting echoes a name the client chose (in step 1, straight from the
     # cookie). nosniff keeps a browser from ever taking that text for HTML.
     app.add_hook("after_request", lambda: response.set_header("X-Content-Type-Options", "nosniff"))
-    app.install(redis_outage_is_503)
+    app.install(RedisFaults())
 
-    @app.get("/")
+    @app.get("/", skip=[RedisFaults.name])  # the page needs no session, so no Redis
     def login_page():
         # Read on every request, like the article's readFileSync, so that an
         # edit to the page shows on reload. Serving the page starts no session.
@@ -63,11 +64,12 @@ def read_login_form():
     """The form's usr and psd, or an HTTPError (4xx) that says what is wrong."""
     if request.content_type.split(";")[0].strip() != "application/x-www-form-urlencoded":
         raise HTTPError(415, "Send the login as a form: application/x-www-form-urlencoded.")
-    too_large = HTTPError(413, f"The form is larger than {MAX_FORM_BYTES} bytes.")
-    if request.content_length > MAX_FORM_BYTES:  # refused before a byte of it is read
+    # "Smaller than", as waitress counts: the server and the app refuse the same sizes.
+    too_large = HTTPError(413, f"The form must be smaller than {MAX_FORM_BYTES} bytes.")
+    if request.content_length >= MAX_FORM_BYTES:  # refused before a byte of it is read
         raise too_large
-    body = request.body.read(MAX_FORM_BYTES + 1)
-    if len(body) > MAX_FORM_BYTES:  # a chunked body has no Content-Length to check first
+    body = request.body.read(MAX_FORM_BYTES)
+    if len(body) >= MAX_FORM_BYTES:  # a chunked body has no Content-Length to check first
         raise too_large
     try:
         # Browsers percent-encode; curl -d sends UTF-8 as it is. Both are fine.
@@ -83,22 +85,6 @@ def read_login_form():
             raise HTTPError(400, f"{name} is longer than {limit} characters.")
         values.append(given[0])
     return values
-
-
-def redis_outage_is_503(callback):
-    """Bottle plugin: while Redis is unreachable, answer 503, not 500.
-
-    The client's timeouts (see ``store.connect``) make the answer come within
-    about two seconds. Nothing is kept between requests, so the first request
-    after Redis is back simply works again.
-    """
-    def wrapper(*args, **kwargs):
-        try:
-            return callback(*args, **kwargs)
-        except redis.RedisError:
-            raise HTTPError(503, "The session store (Redis) is not answering. "
-                                 "Try again in a moment.") from None
-    return wrapper
 
 
 def plain_text_error(error):

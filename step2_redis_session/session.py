@@ -46,25 +46,33 @@ class RedisSession:
     def load(self, request):
         """The session stored under the request's id, or {} when there is none."""
         sid = self._session_id(request)
-        if sid is None:
-            return {}
-        return self.store.get(sid) or {}
+        session = {}
+        if sid is not None:
+            note(request, "GET")
+            session = self.store.get(sid) or {}
+        note(request, f"read {sid[:4]}…" if session else "none")
+        return session
 
     def save(self, request, response, session):
         """Store the session under a fresh id, destroy the old one, send the new id."""
         sid = self.genid()
+        note(request, "SET")
         self.store.set(sid, session, self.max_age)
         old = self._session_id(request)
         if old is not None:
+            note(request, "DEL")
             self.store.destroy(old)
         self._set_cookie(response, self.key, sid + self._set_attrs)
+        note(request, f"new {sid[:4]}…")
 
     def clear(self, request, response):
         """Delete the session from the store, and tell the browser to drop its id."""
         sid = self._session_id(request)
         if sid is not None:
+            note(request, "DEL")
             self.store.destroy(sid)
         self._set_cookie(response, self.key, self._clear_attrs)
+        note(request, "cleared")
 
     def _session_id(self, request):
         # A value of any other shape was never issued here: it need not reach Redis.
@@ -76,6 +84,19 @@ class RedisSession:
         response.add_header("Set-Cookie", f"{name}={value_and_attrs}")
         # A shared cache must never hand one user's session cookie to another.
         response.set_header("Cache-Control", "no-store")
+
+
+def note(request, what):
+    """Tell the request log (see __main__.py) what this request did to the session.
+
+    Redis commands (upper case) add up, in the order sent, before the command is
+    sent, so that a command that fails is logged too; the last event wins. Only
+    the id's first four characters are logged: a whole id is a password.
+    """
+    if what.isupper():
+        request.environ.setdefault("session.redis", []).append(what)
+    else:
+        request.environ["session.event"] = what
 
 
 def read_cookie(request, name):

@@ -47,11 +47,19 @@ class RedisStore:
 
     def get(self, key):
         """The session stored under the id, or None (missing, or not a JSON object)."""
-        data = self.redis.get(KEY_PREFIX + key)
+        try:
+            data = self.redis.get(KEY_PREFIX + key)
+        except redis.ResponseError as error:
+            if str(error).startswith("WRONGTYPE"):  # a list or a hash, say: not ours
+                return None
+            raise
         if data is None:
             return None
         try:
             sess = json.loads(data)
+            # A lone UTF-16 surrogate ("\ud800") is valid JSON but no text: a
+            # greeting holding one could not be sent.
+            json.dumps(sess, ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError):
             return None  # store.js would throw here; a corrupt entry is just no session
         return sess if isinstance(sess, dict) else None

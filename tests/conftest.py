@@ -44,7 +44,7 @@ def real_redis(redis_servers):
 @pytest.fixture
 def breakable_redis():
     """A private redis-server for one test alone, which the test may stop, freeze or reconfigure."""
-    server = support.PrivateRedis("redis-server")
+    server = support.PrivateRedis("redis-server", args=["--enable-debug-command", "local"])
     yield server
     server.stop()
 

@@ -26,6 +26,7 @@ URLENCODED = "application/x-www-form-urlencoded"
     (bytes(range(256)), "application/octet-stream", 415, "form"),
     (b"usr=a&psd=b", "", 415, "form"),
     (b"usr=" + b"a" * 5_000_000, URLENCODED, 413, "8192 bytes"),
+    (b"usr=a&psd=" + b"b" * 8182, URLENCODED, 413, "smaller than 8192 bytes"),  # exactly 8192
 ])
 def test_bad_login_gets_a_clear_4xx_and_no_cookie(any_app, body, content_type, status, says):
     res = any_app.post("/login", body, content_type=content_type, status=status)
@@ -58,6 +59,7 @@ def b64(raw):
 @pytest.mark.parametrize("cookie", [
     "", "!!!", "not base64 at all", b64(b"not json"), b64(b"[1, 2]"), b64(b'"text"'),
     b64(b"\xff\xfe{}"), b64(b"[" * 3000), "eyJ1c3IiOiJhIn0", "\u5f20\u4e09",
+    b64(b'{"usr":"\\ud800x","_expire":99999999999999}'),  # a lone surrogate: no text at all
     "AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAA0", "../../etc/passwd", "*",
 ])
 def test_malformed_cookie_counts_as_no_session(any_app, cookie):

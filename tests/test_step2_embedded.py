@@ -10,7 +10,8 @@ import requests
 
 from scripts.processes import free_port
 from support import ZHANG_SAN, require, run_module, session_key
-from step2_redis_session.__main__ import open_redis
+from step2_redis_session.__main__ import redis_answers, start_embedded_redis
+from step2_redis_session.store import connect
 
 pytestmark = pytest.mark.slow  # starts servers in subprocesses
 
@@ -68,7 +69,9 @@ def test_sessions_command_says_when_there_is_nothing(embedded_login):
 
 def test_nothing_at_the_default_url_starts_the_embedded_redis(capsys):
     url = f"redis://127.0.0.1:{free_port()}/0"  # stands in for the default, 6379
-    client = open_redis(url, explicit=False, embedded=False)
+    client = connect(url)
+    assert not redis_answers(client, url, given=False)
+    start_embedded_redis(url)
     assert client.set("probe", "1") and client.get("probe") == b"1"
     out = capsys.readouterr().out
     assert f"No Redis answers at {url}" in out and "EMBEDDED REDIS" in out

@@ -22,6 +22,9 @@ COPIES = {
     "plain_text_error": (app1.plain_text_error, app2.plain_text_error),
     "port_number": (main1.port_number, main2.port_number),
     "display_host": (main1.display_host, main2.display_host),
+    "listen": (main1.listen, main2.listen),
+    "warn_once_a_minute": (main1.warn_once_a_minute, main2.warn_once_a_minute),
+    "request_log": (main1.request_log, main2.request_log),
     "_set_cookie": (session1.CookieSession._set_cookie, session2.RedisSession._set_cookie),
 }
 
