@@ -243,13 +243,14 @@ def request_log(app, out=None):
     """
     def logged(environ, start_response):
         start, status = time.perf_counter(), []
+        # Read before the app runs: Bottle rewrites PATH_INFO as it routes.
+        path = quote(environ.get("PATH_INFO", "").encode("latin-1"), safe="/")
 
         def keep_status(line, headers, exc_info=None):
             status.append(line.split()[0])
             return start_response(line, headers, exc_info)
 
         body = app(environ, keep_status)
-        path = quote(environ.get("PATH_INFO", "").encode("latin-1"), safe="/")
         line = (f"{environ['REQUEST_METHOD']} {path} {status[0]} "
                 f"{(time.perf_counter() - start) * 1000:.1f} ms  "
                 f"session: {environ.get('session.event', 'none')}")

@@ -50,7 +50,19 @@ def test_port_in_use_is_one_clear_line(module, extra):
         result = run_module(module, "--port", str(port), *extra)
     assert result.returncode != 0
     assert result.stderr.startswith(f"Cannot listen on 127.0.0.1:{port}")
+    assert "Is another step still running?" in result.stderr
     assert result.stderr.count("\n") == 1
+    assert "EMBEDDED" not in result.stdout  # nothing was started before the port was known
+
+
+@pytest.mark.parametrize("module", ["step1_cookie_session", "step2_redis_session"])
+def test_address_not_on_this_machine_says_so(module):
+    result = run_module(module, "--host", "10.255.255.1", "--port", str(free_port()),
+                        "--embedded-redis" if module.startswith("step2") else "--quiet")
+    assert result.returncode != 0
+    assert result.stderr.startswith("Cannot listen on 10.255.255.1:")
+    assert "not one of this machine's. Check --host." in result.stderr
+    assert "another step" not in result.stderr
 
 
 def test_step2_session_survives_a_server_restart(start_server, redis_server):

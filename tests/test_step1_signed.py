@@ -68,7 +68,7 @@ def test_logout_clears_both_cookies(signed):
     assert cookies_set_by(signed.post("/logout")) == {"bottle.sess": "", "bottle.sess.sig": ""}
 
 
-@pytest.mark.parametrize("secret", [None, "", "too-short"])
+@pytest.mark.parametrize("secret", [None, "", "too-short", " " * 32, " \t" * 20])
 def test_signed_mode_refuses_to_start_without_a_real_secret(secret):
     env = {key: value for key, value in os.environ.items() if key != "SESSION_SECRET"}
     if secret is not None:
