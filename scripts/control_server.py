@@ -1,17 +1,16 @@
-"""The benchmark's control: step 1's server, plus one bare Redis GET per request.
+"""The benchmarks' control: step 1's server, plus one bare Redis GET per request.
 
 It answers "what does one Redis round trip cost any server, inside a request?",
 so that step 2 can be compared with that, and not only with a GET in a tight
-loop. It is not part of the workshop:
+loop. It runs on step 1's own server settings. It is not part of the workshop:
 
     python -m scripts.control_server PORT REDIS_URL
 """
 
 import sys
 
-import waitress
-
-from step1_cookie_session.app import MAX_FORM_BYTES, create_app
+from step1_cookie_session.__main__ import listen
+from step1_cookie_session.app import create_app
 from step1_cookie_session.session import CookieSession
 from step2_redis_session.store import KEY_PREFIX, connect
 
@@ -26,5 +25,4 @@ def with_one_get(app, client):
 
 if __name__ == "__main__":
     port, redis_url = int(sys.argv[1]), sys.argv[2]
-    app = with_one_get(create_app(CookieSession()), connect(redis_url))
-    waitress.serve(app, host="127.0.0.1", port=port, max_request_body_size=MAX_FORM_BYTES)
+    listen(with_one_get(create_app(CookieSession()), connect(redis_url)), "127.0.0.1", port).run()

@@ -190,9 +190,18 @@ def show_sessions(url, sid):
 def listen(app, host, port):
     """A waitress server bound to host:port, or exit with one line that says why not."""
     warn_once_a_minute(logging.getLogger("waitress"))
+    # Threads and the GIL. A worker thread that waits on a socket (step 2's
+    # Redis reply, or any other store) lets go of the GIL; when the reply comes
+    # it must win the GIL back from a thread that is busy computing, and that
+    # thread keeps it for up to the switch interval: 5 ms by default, a hundred
+    # times a Redis round trip. With many clients someone is always computing,
+    # so every round trip cost about 5 ms and step 2 collapsed. A 0.2 ms switch
+    # interval keeps that wait short, and 8 threads let more requests wait on a
+    # store at once (see "Step 2 under load" in the README).
+    sys.setswitchinterval(0.0002)
     try:
         return waitress.create_server(
-            app, host=host, port=port,
+            app, host=host, port=port, threads=8,
             # The server itself refuses a body too large for any login form, before
             # buffering it; the app checks again for servers that do not.
             max_request_body_size=MAX_FORM_BYTES,

@@ -1,4 +1,4 @@
-"""The benchmark script runs, and counts the Redis commands that the README quotes."""
+"""The benchmark scripts run, and count the Redis commands that the README quotes."""
 
 import pytest
 
@@ -20,3 +20,12 @@ def test_bench_runs_and_counts_one_command_per_request():
     assert "| read (POST /login, live session) | 1 × GET |" in lines
     assert "| logout (POST /logout) | 1 × DEL |" in lines
     assert "| login (POST /login, no session) | 1 × SET |" in lines
+
+
+def test_load_benchmark_runs_three_servers_at_each_client_count():
+    require_redis_server()
+    result = run_module("scripts.load", "--seconds", "0.5", "--clients", "1,4", timeout=120)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith(("| 1 |", "| 4 |"))]
+    assert len(rows) == 2 and all(line.count("|") == 6 for line in rows)
+    assert "step 2 at 4 clients / step 2 at 1: " in result.stdout

@@ -1,0 +1,166 @@
+"""Step 2 under load: python -m scripts.load [--seconds S] [--clients 1,8,32,64] [--chart PATH]
+
+Starts, on free ports, a private redis-server and three servers: step 1, step 2,
+and the control (step 1 plus one bare Redis GET per request, see
+scripts/control_server.py). For each number of clients, each server in turn
+gets that many keep-alive connections at once. Each connection is one user: it
+logs in once, then keeps sending POST /login, which reads its own live session
+(in step 2, one Redis GET). It prints requests per second and the p50 and p99
+latency, side by side, and draws a chart of requests per second (matplotlib,
+if installed).
+
+The clients run in this process, on asyncio: one thread, so that 64 clients do
+not add 64 Python threads to a 2-core machine. It needs redis-server.
+"""
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from urllib.parse import urlencode
+
+from scripts.processes import free_port, running
+
+SERVERS = {
+    "step 1": ["-m", "step1_cookie_session", "--quiet", "--port", "{port}"],
+    "step 2": ["-m", "step2_redis_session", "--quiet", "--port", "{port}", "--redis-url", "{redis}"],
+    "control": ["-m", "scripts.control_server", "{port}", "{redis}"],
+}
+
+
+# Linux only: the web server gets a core of its own; the clients and Redis share
+# the other. Unpinned, the OS moves them about, and the figures measure that.
+CLIENT_CORE, SERVER_CORE = 0, 1
+
+
+def pin(pid, core):
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(pid, {core})
+
+
+def request_bytes(user, cookie):
+    body = urlencode({"usr": user, "psd": "pw"}).encode()
+    head = (f"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+async def read_response(reader):
+    """(status, Set-Cookie value or None, body) of one HTTP/1.1 response."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    body = await reader.readexactly(int(headers.get("Content-Length", 0)))
+    cookie = headers.get("Set-Cookie", "").split(";")[0] or None
+    return int(lines[0].split()[1]), cookie, body
+
+
+async def user(port, number, stop_at, latencies):
+    """One keep-alive connection: log in, then read the live session until stop_at."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request_bytes(f"user{number}", ""))
+    await writer.drain()
+    status, cookie, _ = await read_response(reader)
+    assert status == 200 and cookie, (status, cookie)
+    again = request_bytes(f"user{number}", cookie)
+    while time.perf_counter() < stop_at:
+        start = time.perf_counter()
+        writer.write(again)
+        await writer.drain()
+        status, _, body = await read_response(reader)
+        latencies.append(time.perf_counter() - start)
+        assert status == 200 and body.decode() == f"欢迎，user{number}", (status, body)
+    writer.close()
+
+
+async def measure(port, clients, seconds):
+    """(requests per second, p50 ms, p99 ms) with clients users at once."""
+    latencies = []
+    await asyncio.gather(*(user(port, n, time.perf_counter() + 0.5, []) for n in range(clients)))
+    start = time.perf_counter()
+    await asyncio.gather(*(user(port, n, start + seconds, latencies) for n in range(clients)))
+    elapsed = time.perf_counter() - start
+    cuts = statistics.quantiles(latencies, n=100)
+    return len(latencies) / elapsed, cuts[49] * 1000, cuts[98] * 1000
+
+
+def draw(results, clients, path):
+    try:
+        import matplotlib
+    except ImportError:
+        print("(no chart: pip install matplotlib)")
+        return
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+    figure, axes = pyplot.subplots(figsize=(7, 4))
+    for name, rows in results.items():
+        axes.plot(clients, [rows[n][0] for n in clients], marker="o", label=name)
+    axes.set_xscale("log", base=2)
+    axes.set_xticks(clients, [str(n) for n in clients])
+    axes.set_xlabel("concurrent keep-alive clients")
+    axes.set_ylabel("requests per second")
+    axes.set_ylim(bottom=0)
+    axes.set_title("POST /login with a live session")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    print(f"Chart: {path}")
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="python -m scripts.load",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=5, help="per server and client count")
+    parser.add_argument("--clients", default="1,8,32,64")
+    parser.add_argument("--chart", help="where to save the chart (PNG)")
+    args = parser.parse_args()
+    clients = [int(n) for n in args.clients.split(",")]
+    if not shutil.which("redis-server"):
+        sys.exit("The load benchmark needs redis-server (Debian: apt-get install redis-server).")
+
+    pin(0, CLIENT_CORE)
+    results = {name: {} for name in SERVERS}
+    with ExitStack() as stack:
+        redis_port = free_port()
+        workdir = stack.enter_context(tempfile.TemporaryDirectory())
+        redis_server = stack.enter_context(running(
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", workdir], redis_port))
+        pin(redis_server.proc.pid, CLIENT_CORE)
+        ports = {}
+        for name, argv in SERVERS.items():
+            ports[name] = free_port()
+            fill = {"port": ports[name], "redis": f"redis://127.0.0.1:{redis_port}/0"}
+            server = stack.enter_context(running(
+                [sys.executable, *(arg.format(**fill) for arg in argv)], ports[name]))
+            pin(server.proc.pid, SERVER_CORE)
+        for count in clients:
+            for name in SERVERS:
+                results[name][count] = asyncio.run(measure(ports[name], count, args.seconds))
+
+    print("| clients | " + " | ".join(f"{name}: req/s, p50, p99 ms" for name in SERVERS)
+          + " | step 2 / step 1 |")
+    print("|---:|" + "---:|" * (len(SERVERS) + 1))
+    for count in clients:
+        cells = [f"{results[name][count][0]:,.0f}, {results[name][count][1]:.1f}, "
+                 f"{results[name][count][2]:.1f}" for name in SERVERS]
+        ratio = results["step 2"][count][0] / results["step 1"][count][0]
+        print(f"| {count} | " + " | ".join(cells) + f" | {ratio:.2f} |")
+    step2 = results["step 2"]
+    print(f"\nstep 2 at {clients[-1]} clients / step 2 at {clients[0]}: "
+          f"{step2[clients[-1]][0] / step2[clients[0]][0]:.2f}")
+    print(f"step 2 p99 / p50 at {clients[-1]} clients: "
+          f"{step2[clients[-1]][2] / step2[clients[-1]][1]:.1f}")
+    if args.chart:
+        draw(results, clients, args.chart)
+
+
+if __name__ == "__main__":
+    main()
