@@ -11,6 +11,8 @@ from urllib.parse import parse_qs
 from bottle import Bottle, HTTPError, request, response
 
 LOGIN_PAGE = Path(__file__).resolve().parent.parent / "shared" / "login.html"
+# What the page says at its top, so that the two steps' tabs can be told apart.
+STEP_LINE = "第 1 步：session 在 cookie 里 (step 1: the session lives in the cookie)"
 
 # Limits on what a login may send. They keep the cookie well under the 4096
 # bytes that browsers accept: even 64 + 128 characters that each need a
@@ -32,7 +34,7 @@ def create_app(sessions):
         # Read on every request, like the article's readFileSync, so that an
         # edit to the page shows on reload. Serving the page starts no session.
         response.content_type = "text/html; charset=utf-8"
-        return LOGIN_PAGE.read_bytes()
+        return LOGIN_PAGE.read_text("utf-8").replace("<!-- step -->", STEP_LINE)
 
     @app.post("/login")
     def login():

@@ -14,6 +14,8 @@ from bottle import Bottle, HTTPError, request, response
 from .faults import RedisFaults
 
 LOGIN_PAGE = Path(__file__).resolve().parent.parent / "shared" / "login.html"
+# What the page says at its top, so that the two steps' tabs can be told apart.
+STEP_LINE = "第 2 步：session 在 Redis 里 (step 2: the session lives in Redis)"
 
 # Limits on what a login may send: step 1's, where they keep the cookie under
 # the 4096 bytes that browsers accept. Here the cookie is a 22-character id
@@ -36,7 +38,7 @@ def create_app(sessions):
         # Read on every request, like the article's readFileSync, so that an
         # edit to the page shows on reload. Serving the page starts no session.
         response.content_type = "text/html; charset=utf-8"
-        return LOGIN_PAGE.read_bytes()
+        return LOGIN_PAGE.read_text("utf-8").replace("<!-- step -->", STEP_LINE)
 
     @app.post("/login")
     def login():

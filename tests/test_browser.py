@@ -3,10 +3,13 @@
 import base64
 import json
 import re
+import sys
 
 import pytest
+import requests
 
 from scripts.chromium import click_login, log_in_twice
+from scripts.processes import Process, free_port, wait_until
 from support import session_key
 
 pytestmark = pytest.mark.slow  # starts servers in subprocesses and a browser
@@ -63,3 +66,51 @@ def test_page_sends_nothing_when_a_field_is_empty(start_server, page, user, pass
     page.wait_for_timeout(300)
     assert posts == [] and page.inner_text("#data") == ""
     assert page.context.cookies() == []
+
+
+def test_page_says_which_step_serves_it(any_server, page):
+    page.goto(any_server.url)
+    step = "第 1 步" if "step1" in any_server.argv[2] else "第 2 步"
+    assert page.inner_text("#step").startswith(step)
+    assert page.is_visible("#step") and page.is_visible("#logout")
+
+
+def test_logout_button_ends_the_session_and_says_so(any_server, page):
+    log_in_twice(page, any_server.url + "/", NAME, PASSWORD)
+    page.click("#logout")
+    page.wait_for_function("document.getElementById('data').innerText === '已退出登录 (logged out)'")
+    assert page.context.cookies() == []
+    click_login(page, "您第一次登录系统")
+
+
+def test_two_ports_on_one_host_name_share_one_cookie(start_server, page, real_redis):
+    one = start_server("step1_cookie_session")
+    two = start_server("step2_redis_session", "--redis-url", real_redis.url)
+    log_in_twice(page, f"http://localhost:{one.port}/", NAME, PASSWORD)
+    log_in_twice(page, f"http://localhost:{two.port}/", NAME, PASSWORD)  # replaces step 1's
+    page.goto(f"http://localhost:{one.port}/")
+    page.fill("#user", NAME)
+    page.fill("#psd", PASSWORD)
+    click_login(page, "您第一次登录系统")  # step 1 found step 2's id: no session of its own
+
+
+def test_side_by_side_runs_both_steps_with_a_cookie_each(browser, real_redis):
+    port_1, port_2 = free_port(), free_port()
+    both = Process([sys.executable, "-m", "scripts.side_by_side", "--port-1", str(port_1),
+                    "--port-2", str(port_2), "--redis-url", real_redis.url], port_2,
+                   ready_text="[step 2] Step 2:")
+    try:
+        wait_until(lambda: requests.get(f"http://localhost:{port_1}/", timeout=1), "step 1")
+        context = browser.new_context()  # one browser, one cookie store, two tabs
+        step1, step2 = context.new_page(), context.new_page()
+        log_in_twice(step1, f"http://localhost:{port_1}/", NAME, PASSWORD)
+        log_in_twice(step2, f"http://127.0.0.1:{port_2}/", NAME, PASSWORD)
+        click_login(step1, f"欢迎，{NAME}")  # step 2's login left step 1's cookie alone
+        (cookie_1,) = context.cookies(f"http://localhost:{port_1}/")
+        (cookie_2,) = context.cookies(f"http://127.0.0.1:{port_2}/")
+        context.close()
+    finally:
+        both.stop()
+    assert json.loads(base64.b64decode(cookie_1["value"]))["usr"] == NAME
+    assert json.loads(real_redis.client().get(session_key(cookie_2["value"])))["usr"] == NAME
+    assert "Open, in one browser" in both.output()
