@@ -1,14 +1,16 @@
 """Start step 2, or look into its store.
 
-    python -m step2_redis_session [--host H] [--port P] [--redis-url URL] [--embedded-redis] [--quiet]
-    python -m step2_redis_session sessions [ID] [--redis-url URL]
+    python -m step2_redis_session [--host H] [--port P] [--redis-url URL] [--redis-cluster]
+                                  [--embedded-redis] [--quiet]
+    python -m step2_redis_session sessions [ID] [--redis-url URL] [--redis-cluster]
 
 Redis is found at --redis-url, else $REDIS_URL, else redis://127.0.0.1:6379/0.
 When no URL was given and nothing answers at the default, or with
 --embedded-redis, the server starts fakeredis inside this process, at that
 address, so that a learner without Redis can still follow step 2. A URL that
 was given and cannot be reached is an error: that is a Redis you meant to use.
-A password in the URL is never printed.
+A password in the URL is never printed. With --redis-cluster (or
+REDIS_CLUSTER=1), the URL names one node of a Redis Cluster.
 
 The server is waitress, as in step 1, so that the two steps compare fairly.
 """
@@ -32,25 +34,30 @@ from .session import RedisSession
 from .store import KEY_PREFIX, RedisStore, connect
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-USAGE = """python -m step2_redis_session [--host H] [--port P] [--redis-url URL] [--embedded-redis] [--quiet]
-       python -m step2_redis_session sessions [ID] [--redis-url URL]"""
+USAGE = """python -m step2_redis_session [--host H] [--port P] [--redis-url URL] [--redis-cluster]
+                                         [--embedded-redis] [--quiet]
+       python -m step2_redis_session sessions [ID] [--redis-url URL] [--redis-cluster]"""
 
 
 def main(argv=None):
     args = parse_args(argv)
     url, given = redis_url(args.redis_url)
     shown = redacted(url)
+    cluster = args.redis_cluster or os.environ.get("REDIS_CLUSTER") == "1"
     if args.command == "sessions":
-        show_sessions(url, args.id)
+        show_sessions(url, args.id, cluster)
         return
     if args.embedded_redis:
-        check_embeddable(url)
-    client = connect(url)
+        check_embeddable(url, cluster)
+    try:
+        client = connect(url, cluster)  # a cluster client asks the node for the others now
+    except redis.RedisError as exc:
+        sys.exit(f"Cannot reach the Redis Cluster at {shown}: {exc}")
     app = create_app(RedisSession(RedisStore(client)))
     # Listen first: a port that is taken is the likelier mistake, and it should
     # be the only thing said, before any Redis is started.
     server = listen(app if args.quiet else request_log(app), args.host, args.port)
-    if args.embedded_redis or not redis_answers(client, shown, given):
+    if args.embedded_redis or not redis_answers(client, shown, given or cluster):
         start_embedded_redis(url)
     print(f"Step 2: the cookie holds an id; the session lives in Redis at {shown}.", flush=True)
     print(f"Open http://{display_host(args.host)}:{args.port}/ and press Ctrl+C to stop.", flush=True)
@@ -69,6 +76,8 @@ def parse_args(argv):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=port_number, default=os.environ.get("PORT", "4000"),
                         help="default: $PORT, else 4000")
+    parser.add_argument("--redis-cluster", action="store_true",
+                        help="the URL names a node of a Redis Cluster (or: REDIS_CLUSTER=1)")
     parser.add_argument("--embedded-redis", action="store_true",
                         help="run an in-process Redis (fakeredis) at the Redis URL's address")
     parser.add_argument("--quiet", action="store_true",
@@ -79,6 +88,8 @@ def parse_args(argv):
     sessions.add_argument("id", nargs="?", help="a session id, as in the bottle.sess cookie")
     # SUPPRESS: without it, this default would overwrite a --redis-url given before "sessions".
     sessions.add_argument("--redis-url", default=argparse.SUPPRESS, help=url_help)
+    sessions.add_argument("--redis-cluster", action="store_true", default=argparse.SUPPRESS,
+                          help="the URL names a node of a Redis Cluster")
     args = parser.parse_args(argv)
     args.id = getattr(args, "id", None)
     return args
@@ -113,8 +124,10 @@ def redacted(url):
     return parts._replace(netloc=f"{user}:***@{host}").geturl()
 
 
-def check_embeddable(url):
+def check_embeddable(url, cluster):
     """Exit with one line if the embedded Redis could not serve url."""
+    if cluster:
+        sys.exit("--embedded-redis is one Redis, not a cluster: leave out --redis-cluster.")
     parts = urlsplit(url)
     if parts.scheme != "redis" or parts.username or parts.password:
         sys.exit(f"--embedded-redis serves plain redis://host:port/db with no password, "
@@ -158,10 +171,14 @@ def start_embedded_redis(url):
                      "*" * (width + 4)]), flush=True)
 
 
-def show_sessions(url, sid):
-    """Print one session, or all of them, with their time to live, as redis-cli would."""
-    client, shown = connect(url), redacted(url)
+def show_sessions(url, sid, cluster):
+    """Print one session, or all of them, with their time to live, as redis-cli would.
+
+    On a cluster, SCAN goes to every master, so the listing covers them all.
+    """
+    shown = redacted(url)
     try:
+        client = connect(url, cluster)
         keys = [KEY_PREFIX + sid] if sid else sorted(
             key.decode() for key in client.scan_iter(KEY_PREFIX + "*"))
         rows = []

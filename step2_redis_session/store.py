@@ -28,15 +28,20 @@ RETRIES = 1
 WORST_WAIT = COMMAND_TIMEOUT * (1 + RETRIES)
 
 
-def connect(url):
+def connect(url, cluster=False):
     """The process's one Redis client. Its connection pool serves every request.
 
     The timeouts bound how long a request waits for a Redis that has stopped
     answering (``WORST_WAIT``), so that it gets a 503 instead of hanging.
+
+    With cluster=True, url names any one node of a Redis Cluster, and the client
+    finds the others. It sends each key to the master that owns the key's hash
+    slot, so sessions spread over the masters; ``RedisStore`` is the same.
     """
-    return redis.Redis.from_url(url, socket_timeout=COMMAND_TIMEOUT,
-                                socket_connect_timeout=COMMAND_TIMEOUT,
-                                retry=Retry(NoBackoff(), RETRIES))
+    client = redis.RedisCluster if cluster else redis.Redis
+    return client.from_url(url, socket_timeout=COMMAND_TIMEOUT,
+                           socket_connect_timeout=COMMAND_TIMEOUT,
+                           retry=Retry(NoBackoff(), RETRIES))
 
 
 class RedisStore:

@@ -19,7 +19,7 @@ from webtest import TestApp
 
 import step1_cookie_session.app
 import step2_redis_session.app
-from scripts.processes import ROOT, Process, free_port, wait_until
+from scripts.processes import ROOT, LocalCluster, Process, free_port, wait_until
 from step1_cookie_session.session import CookieSession
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import KEY_PREFIX, RedisStore, connect
@@ -91,6 +91,16 @@ class PrivateRedis:
 
     def resume(self):
         self._proc.proc.send_signal(signal.SIGCONT)
+
+
+class PrivateCluster(LocalCluster):
+    """A Redis Cluster of the tests' own: three masters on free ports, no replicas."""
+
+    def __init__(self):
+        require_redis_server()
+        require(shutil.which("redis-cli"), "REQUIRE_REAL_REDIS", "redis-cli is not installed",
+                "apt-get install redis-tools")
+        super().__init__(tempfile.mkdtemp())
 
 
 class StepServer(Process):
