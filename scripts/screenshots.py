@@ -6,12 +6,16 @@ docs/img/step2.png. Under the page, the picture adds a grey panel with what the
 browser's cookie store holds (what devtools → Application → Cookies shows),
 read through Playwright; for step 2 also what Redis holds under that id.
 
-Chinese text needs a CJK font (Debian: fonts-noto-cjk), or it shows as boxes.
+Chinese text needs a CJK font (Debian: fonts-noto-cjk), or it shows as boxes:
+without one (as fontconfig's fc-list tells) it refuses, rather than overwrite
+the pictures with boxes.
 """
 
 import base64
 import html
 import json
+import shutil
+import subprocess
 import sys
 from contextlib import contextmanager
 
@@ -23,7 +27,7 @@ from scripts.processes import ROOT, free_port, running
 from step2_redis_session.store import KEY_PREFIX
 
 OUT = ROOT / "docs" / "img"
-NAME, PASSWORD = "张三", "123456"
+NAME, PASSWORD = "张三", "123"  # what the walkthroughs type
 
 
 @contextmanager
@@ -80,7 +84,17 @@ def step2(page):
     page.screenshot(path=OUT / "step2.png", full_page=True)
 
 
+def has_cjk_font():
+    """True if fontconfig knows a font that covers Chinese."""
+    if not shutil.which("fc-list"):
+        return False
+    return bool(subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip())
+
+
 def main():
+    if not has_cjk_font():
+        sys.exit("No CJK font found (fc-list :lang=zh lists none), so the Chinese would show as "
+                 "boxes. Install one (Debian: apt-get install fonts-noto-cjk) and run this again.")
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = launch(playwright)
