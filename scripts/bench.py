@@ -52,6 +52,11 @@ class Browser:
         self.conn = http.client.HTTPConnection("127.0.0.1", port)
         self.cookie = ""
 
+    def reopen(self):
+        """A new connection, with the same cookie: the servers close one left idle for 20 s."""
+        self.conn.close()
+        self.conn = http.client.HTTPConnection(self.conn.host, self.conn.port)
+
     def post(self, path, body=""):
         self.conn.request("POST", path, body, {**FORM_HEADERS, "Cookie": self.cookie})
         res = self.conn.getresponse()

@@ -49,7 +49,7 @@ def row(name, server, url, before=None, after=None):
           f"then {again_ms:.0f} ms | {read.status_code} | {logged[0] if logged else '(nothing)'} |")
 
 
-def frozen_under_load(redis_proc, url, clients=32, seconds=4):
+def frozen_under_load(redis_proc, url, clients=32, seconds=6, frozen=1.5):
     """SIGSTOP Redis while clients keep logging in: the slowest answer, and the page's."""
     browsers = [requests.Session() for _ in range(clients)]
     for browser in browsers:
@@ -66,14 +66,16 @@ def frozen_under_load(redis_proc, url, clients=32, seconds=4):
             pool.submit(client, browser)
         time.sleep(0.5)
         redis_proc.send_signal(signal.SIGSTOP)
-        for _ in range(10):
+        thaw_at = time.monotonic() + frozen
+        while time.monotonic() < thaw_at:
             start = time.monotonic()
             requests.get(url, timeout=10)
             pages.append((time.monotonic() - start) * 1000)
-            time.sleep(0.15)
+            time.sleep(0.1)
         redis_proc.send_signal(signal.SIGCONT)
     statuses = sorted({status for status, _ in times})
-    print(f"\nRedis frozen (SIGSTOP) for about 1.5 s under {clients} clients: {len(times)} answers, "
+    print(f"\nRedis frozen (SIGSTOP) for {frozen} s of a {seconds} s run under {clients} clients: "
+          f"{len(times)} answers, "
           f"all {' or '.join(map(str, statuses))}; the slowest took "
           f"{max(ms for _, ms in times):.0f} ms; the page took at most {max(pages):.0f} ms "
           f"(median {sorted(pages)[len(pages) // 2]:.0f} ms); the last answer was "
@@ -104,10 +106,11 @@ def main():
         print("| fault | a new login answers | first request, then the next | a live session's "
               "read | the server's log |\n|---|---|---|---|---|")
         row("none", server, url)
-        sleeper = threading.Thread  # DEBUG SLEEP blocks the caller: run it beside the requests
-        row("slow: every command waits 0.3 s", server, url,
-            before=lambda: sleeper(target=admin.execute_command,
-                                   args=("DEBUG", "SLEEP", "0.3")).start())
+        def slow_down():  # DEBUG SLEEP blocks its caller: run it beside the requests
+            threading.Thread(target=admin.execute_command, args=("DEBUG", "SLEEP", "0.3")).start()
+            time.sleep(0.05)
+
+        row("slow: Redis stalls 0.3 s (DEBUG SLEEP)", server, url, before=slow_down)
         time.sleep(0.5)
         row("out of memory (maxmemory 1, noeviction)", server, url,
             before=lambda: (admin.config_set("maxmemory-policy", "noeviction"),

@@ -103,6 +103,7 @@ def main():
         for size in sizes:
             fill(client, stored, size)
             stored = max(stored, size)
+            browser.reopen()
             micros = read_time(browser, args.rounds, args.requests)
             base = base or micros
             print(f"| {size:,} | {micros:.0f} | {micros / base:.2f} |")

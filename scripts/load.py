@@ -1,4 +1,4 @@
-"""Step 2 under load: python -m scripts.load [--seconds S] [--clients 1,8,32,64] [--chart PATH]
+"""Step 2 under load: python -m scripts.load [--clients 1,8,32,64] [--rounds N] [--chart PATH]
 
 Starts, on free ports, a private redis-server and three servers: step 1, step 2,
 and the control (step 1 plus one bare Redis GET per request, see
@@ -7,7 +7,7 @@ gets that many keep-alive connections at once. Each connection is one user: it
 logs in once, then keeps sending POST /login, which reads its own live session
 (in step 2, one Redis GET). It prints requests per second and the p50 and p99
 latency, side by side, and draws a chart of requests per second (matplotlib,
-if installed).
+if installed). Each figure is the median of a few rounds, taken in turns.
 
 The clients run in this process, on asyncio: one thread, so that 64 clients do
 not add 64 Python threads to a 2-core machine. It needs redis-server.
@@ -117,7 +117,9 @@ def draw(results, clients, path):
 def main():
     parser = argparse.ArgumentParser(prog="python -m scripts.load",
                                      description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=5, help="per server and client count")
+    parser.add_argument("--seconds", type=float, default=3, help="per round")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds per server and client count; the median round is shown")
     parser.add_argument("--clients", default="1,8,32,64")
     parser.add_argument("--chart", help="where to save the chart (PNG)")
     args = parser.parse_args()
@@ -141,9 +143,15 @@ def main():
             server = stack.enter_context(running(
                 [sys.executable, *(arg.format(**fill) for arg in argv)], ports[name]))
             pin(server.proc.pid, SERVER_CORE)
+        names = list(SERVERS)
         for count in clients:
-            for name in SERVERS:
-                results[name][count] = asyncio.run(measure(ports[name], count, args.seconds))
+            rounds = {name: [] for name in names}
+            for round_number in range(args.rounds):  # rotate who goes first: drift hits all alike
+                shift = round_number % len(names)
+                for name in names[shift:] + names[:shift]:
+                    rounds[name].append(asyncio.run(measure(ports[name], count, args.seconds)))
+            for name in names:  # the round with the median rate
+                results[name][count] = sorted(rounds[name])[len(rounds[name]) // 2]
 
     print("| clients | " + " | ".join(f"{name}: req/s, p50, p99 ms" for name in SERVERS)
           + " | step 2 / step 1 |")

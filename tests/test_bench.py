@@ -24,8 +24,29 @@ def test_bench_runs_and_counts_one_command_per_request():
 
 def test_load_benchmark_runs_three_servers_at_each_client_count():
     require_redis_server()
-    result = run_module("scripts.load", "--seconds", "0.5", "--clients", "1,4", timeout=120)
+    result = run_module("scripts.load", "--seconds", "0.5", "--rounds", "1", "--clients", "1,4",
+                        timeout=120)
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith(("| 1 |", "| 4 |"))]
     assert len(rows) == 2 and all(line.count("|") == 6 for line in rows)
     assert "step 2 at 4 clients / step 2 at 1: " in result.stdout
+
+
+def test_growth_script_measures_reads_memory_cookies_and_the_cluster():
+    require_redis_server()
+    result = run_module("scripts.growth", "--sizes", "1,100", "--rounds", "1", "--requests", "20",
+                        timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "| 100 | " in result.stdout
+    assert "Redis memory per session: " in result.stdout
+    assert "| step 2, any session | 34 |" in result.stdout
+    assert "on a 3-master cluster" in result.stdout
+
+
+def test_faults_script_reports_each_fault_with_its_answer():
+    require_redis_server()
+    result = run_module("scripts.faults", timeout=180)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")][1:]
+    assert [row.split(" | ")[1][:3] for row in rows] == ["200", "200", "503", "503", "503", "503"]
+    assert "all 200 or 503" in result.stdout
