@@ -36,8 +36,8 @@ def main(argv=None):
     if args.signed and len(secret.strip()) < 32:
         # No silent random secret: it would change on every restart and differ
         # between processes, and sessions would vanish without a word.
-        sys.exit("--signed needs SESSION_SECRET of 32 characters or more, spaces aside, "
-                 "for example:\n"
+        sys.exit("--signed needs SESSION_SECRET of 32 characters or more, not counting spaces "
+                 "at the ends, for example:\n"
                  "  export SESSION_SECRET=$(python -c 'import secrets; print(secrets.token_hex(32))')")
     app = create_app(CookieSession(signed=args.signed, secret=secret or None))
 
@@ -106,7 +106,7 @@ def warn_once_a_minute(logger):
 
 
 def request_log(app, out=None):
-    """WSGI middleware: one line per request, as koa-logger prints it, with the session's part.
+    """WSGI middleware: one line per request, in the spirit of koa-logger, and the session's part.
 
         POST /login 200 1.2 ms  session: new Ab3x… (SET)
 

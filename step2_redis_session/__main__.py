@@ -259,7 +259,7 @@ def warn_once_a_minute(logger):
 
 
 def request_log(app, out=None):
-    """WSGI middleware: one line per request, as koa-logger prints it, with the session's part.
+    """WSGI middleware: one line per request, in the spirit of koa-logger, and the session's part.
 
         POST /login 200 1.2 ms  session: new Ab3x… (SET)
 

@@ -10,9 +10,9 @@ that part of the bill:
 - **One line on stderr per kind of fault**, not one per request: a log that
   floods while Redis is down hides the line that matters.
 - **A circuit breaker.** A Redis that hangs holds each request for the client's
-  timeout. waitress has four worker threads; with many clients, all four wait on
-  Redis and every other request, the login page included, queues behind them
-  for many seconds. After a request finds Redis unreachable, the breaker opens:
+  timeout. waitress has a fixed number of worker threads (eight here); with many
+  clients, all of them wait on Redis, and every other request, the login page
+  included, queues behind them for many seconds. After a request finds Redis unreachable, the breaker opens:
   for ``COOL_DOWN`` seconds every session request gets its 503 at once, without
   asking Redis. Then it lets a single request try (half-open); if that one gets
   through, it closes and traffic flows again, with no restart.
