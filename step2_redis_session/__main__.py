@@ -59,7 +59,8 @@ def main(argv=None):
     server = listen(app if args.quiet else request_log(app), args.host, args.port)
     if args.embedded_redis or not redis_answers(client, shown, given or cluster):
         start_embedded_redis(url)
-    print(f"Step 2: the cookie holds an id; the session lives in Redis at {shown}.", flush=True)
+    where = "the Redis Cluster" if cluster else "Redis"
+    print(f"Step 2: the cookie holds an id; the session lives in {where} at {shown}.", flush=True)
     print(f"Open http://{display_host(args.host)}:{args.port}/ and press Ctrl+C to stop.", flush=True)
     try:
         server.run()

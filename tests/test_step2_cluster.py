@@ -84,6 +84,7 @@ def test_a_plain_client_on_one_node_is_sent_elsewhere_for_most_keys(cluster_app,
 
 def test_real_server_and_sessions_command_take_the_cluster_flag(cluster, start_server):
     server = start_server("step2_redis_session", "--redis-url", cluster.url, "--redis-cluster")
+    assert f"the session lives in the Redis Cluster at {cluster.url}" in server.banner
     browsers = [requests.Session() for _ in range(10)]
     for number, browser in enumerate(browsers):
         browser.post(server.url + "/login", {"usr": f"用户{number}", "psd": "pw"})
