@@ -5,6 +5,7 @@ itself is handled by ``session.CookieSession``, which keeps all of it in the
 browser's cookie.
 """
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -19,6 +20,7 @@ STEP_LINE = "第 1 步：session 在 cookie 里 (step 1: the session lives in th
 # 12-byte JSON escape make a cookie of about 3.2 KB.
 MAX_FORM_BYTES = 8 * 1024
 FIELD_LIMITS = {"usr": 64, "psd": 128}
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def create_app(sessions):
@@ -79,11 +81,18 @@ def read_login_form():
             raise HTTPError(400, f"Give exactly one non-blank {name}.")
         if len(given[0]) > limit:
             raise HTTPError(400, f"{name} is longer than {limit} characters.")
+        if CONTROL_CHARACTER.search(given[0]):  # a newline or an escape, echoed in the greeting
+            raise HTTPError(400, f"{name} holds a control character.")
         values.append(given[0])
     return values
 
 
 def plain_text_error(error):
-    """Every error as one short line of text, not Bottle's HTML page."""
+    """Every error as one short line of text, not Bottle's HTML page.
+
+    Bottle's 404 quotes the path, which the client chose: it is cut short, and
+    kept to one line.
+    """
     response.content_type = "text/plain; charset=utf-8"
-    return f"{error.status_line}: {error.body}"
+    text = " ".join(f"{error.status_line}: {error.body}".split())
+    return text if len(text) <= 200 else text[:199] + "…"

@@ -22,7 +22,7 @@ import os
 import sys
 import threading
 import time
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import redis
 import waitress
@@ -30,10 +30,13 @@ from fakeredis import TcpFakeServer
 from redis.connection import parse_url
 
 from .app import MAX_FORM_BYTES, create_app
+from .faults import GuardedStore
 from .session import RedisSession
 from .store import KEY_PREFIX, RedisStore, connect
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+# What a Redis client may raise: redis-py's cluster client has an error of its own.
+CLIENT_ERRORS = (redis.RedisError, redis.exceptions.RedisClusterException)
 USAGE = """python -m step2_redis_session [--host H] [--port P] [--redis-url URL] [--redis-cluster]
                                          [--embedded-redis] [--quiet]
        python -m step2_redis_session sessions [ID] [--redis-url URL] [--redis-cluster]"""
@@ -51,9 +54,9 @@ def main(argv=None):
         check_embeddable(url, cluster)
     try:
         client = connect(url, cluster)  # a cluster client asks the node for the others now
-    except redis.RedisError as exc:
+    except CLIENT_ERRORS as exc:
         sys.exit(f"Cannot reach the Redis Cluster at {shown}: {exc}")
-    app = create_app(RedisSession(RedisStore(client)))
+    app = create_app(RedisSession(GuardedStore(RedisStore(client))))
     # Listen first: a port that is taken is the likelier mistake, and it should
     # be the only thing said, before any Redis is started.
     server = listen(app if args.quiet else request_log(app), args.host, args.port)
@@ -111,18 +114,31 @@ def redis_url(option):
         parse_url(given)
         urlsplit(given).port  # reading the port raises on one outside 0-65535
     except ValueError as exc:
-        sys.exit(f"Not a Redis URL: {redacted(given)} ({exc}). Use redis://host:port/db.")
+        if "@" in given or "password" in given:
+            # A password with an unescaped / # ? or @ is what broke it, and the
+            # error would quote part of it: say nothing of this URL's text.
+            sys.exit("Not a Redis URL, and it holds a password, so it is not shown. Use "
+                     "redis://:password@host:port/db, with / # ? @ in the password "
+                     "written %2F %23 %3F %40.")
+        sys.exit(f"Not a Redis URL: {given} ({exc}). Use redis://host:port/db.")
     return given, True
 
 
 def redacted(url):
-    """The URL with its password, if any, replaced by ***: fit to print."""
+    """The URL with its password, if any, replaced by ***: fit to print.
+
+    redis-py takes a password in two places: redis://user:password@host/ and
+    redis://host/?password=…; both are hidden.
+    """
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = quote(parts.username or "", safe="")
-    host = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+    if parts.password is not None:
+        user = quote(parts.username or "", safe="")
+        parts = parts._replace(netloc=f"{user}:***@{parts.netloc.rpartition('@')[2]}")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(name == "password" for name, _ in query):
+        hidden = [(name, "***" if name == "password" else value) for name, value in query]
+        parts = parts._replace(query=urlencode(hidden, safe="*"))
+    return parts.geturl()
 
 
 def check_embeddable(url, cluster):
@@ -166,7 +182,7 @@ def start_embedded_redis(url):
         "         or: python -m step2_redis_session sessions",
     ]
     if url != DEFAULT_REDIS_URL:
-        banner.append(f"             --redis-url {url}")
+        banner.append(f"             --redis-url {redacted(url)}")
     width = max(map(len, banner))
     print("\n".join(["*" * (width + 4), *(f"* {line:<{width}} *" for line in banner),
                      "*" * (width + 4)]), flush=True)
@@ -176,33 +192,45 @@ def show_sessions(url, sid, cluster):
     """Print one session, or all of them, with their time to live, as redis-cli would.
 
     On a cluster, SCAN goes to every master, so the listing covers them all.
+    Keys and values are printed one line each, odd bytes and control characters
+    escaped: anyone who can write to Redis must not be able to write to your
+    terminal too.
     """
     shown = redacted(url)
+    prefix = KEY_PREFIX.encode()
     try:
         client = connect(url, cluster)
-        keys = [KEY_PREFIX + sid] if sid else sorted(
-            key.decode() for key in client.scan_iter(KEY_PREFIX + "*"))
+        keys = [prefix + sid.encode("utf-8", "surrogateescape")] if sid else sorted(
+            client.scan_iter(prefix + b"*"))
         rows = []
         for key in keys:
             try:
                 rows.append((key, client.ttl(key), client.get(key)))
             except redis.ResponseError:  # WRONGTYPE: a list or a hash, not a session
-                rows.append((key, client.ttl(key), f"(not a session: a {client.type(key).decode()})"))
-    except redis.RedisError as exc:
+                kind = client.type(key).decode()
+                rows.append((key, client.ttl(key), f"(not a session: a {kind})".encode()))
+    except CLIENT_ERRORS as exc:
         sys.exit(f"Cannot reach Redis at {shown}: {exc}")
     rows = [row for row in rows if row[2] is not None]  # a key may expire mid-listing
     if not rows:
-        sys.exit(f"No session {KEY_PREFIX}{sid} in {shown}." if sid
+        sys.exit(f"No session {printable(keys[0])} in {shown}." if sid
                  else f"No sessions in {shown} yet. Log in on the page first.")
     try:
         for key, ttl, value in rows:
-            text = value if isinstance(value, str) else value.decode("utf-8", "replace")
-            print(f"{key}  (expires in {ttl} s)\n  {text}")
+            print(f"{printable(key)}  (expires in {ttl} s)\n  {printable(value)}")
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader left early (sessions | head -1): that is not an error. Point
         # stdout at nothing, so that Python's own flush at exit stays quiet too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def printable(data):
+    """Bytes from Redis as text on one line: bytes that are not UTF-8, and control
+    characters (a newline, an escape sequence), written as escapes."""
+    text = data.decode("utf-8", "backslashreplace")
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode()
+                   for char in text)
 
 
 def listen(app, host, port):

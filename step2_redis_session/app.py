@@ -5,6 +5,7 @@ session handling (``session.RedisSession`` with a ``store.RedisStore``), what
 a login stores (no password), and that a Redis outage answers 503.
 """
 
+import re
 import time
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -22,6 +23,7 @@ STEP_LINE = "第 2 步：session 在 Redis 里 (step 2: the session lives in Red
 # whatever the name, and the limits keep each entry in Redis small.
 MAX_FORM_BYTES = 8 * 1024
 FIELD_LIMITS = {"usr": 64, "psd": 128}
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def create_app(sessions):
@@ -85,11 +87,18 @@ def read_login_form():
             raise HTTPError(400, f"Give exactly one non-blank {name}.")
         if len(given[0]) > limit:
             raise HTTPError(400, f"{name} is longer than {limit} characters.")
+        if CONTROL_CHARACTER.search(given[0]):  # a newline or an escape, echoed in the greeting
+            raise HTTPError(400, f"{name} holds a control character.")
         values.append(given[0])
     return values
 
 
 def plain_text_error(error):
-    """Every error as one short line of text, not Bottle's HTML page."""
+    """Every error as one short line of text, not Bottle's HTML page.
+
+    Bottle's 404 quotes the path, which the client chose: it is cut short, and
+    kept to one line.
+    """
     response.content_type = "text/plain; charset=utf-8"
-    return f"{error.status_line}: {error.body}"
+    text = " ".join(f"{error.status_line}: {error.body}".split())
+    return text if len(text) <= 200 else text[:199] + "…"

@@ -2,25 +2,30 @@
 
 Step 1 needs nothing but the request. Step 2 needs Redis for every request that
 touches a session, so Redis's faults become the app's faults. This module is
-that part of the bill:
+that part of the bill, in two pieces:
 
-- **A 503 that says what went wrong**, never a 500. Redis that does not answer,
-  is out of memory, is a read-only replica, or wants a password are different
-  problems for whoever runs the server, so each gets its own short answer.
-- **One line on stderr per kind of fault**, not one per request: a log that
-  floods while Redis is down hides the line that matters.
-- **A circuit breaker.** A Redis that hangs holds each request for the client's
-  timeout. waitress has a fixed number of worker threads (eight here); with many
-  clients, all of them wait on Redis, and every other request, the login page
-  included, queues behind them for many seconds. After a request finds Redis unreachable, the breaker opens:
-  for ``COOL_DOWN`` seconds every session request gets its 503 at once, without
-  asking Redis. Then it lets a single request try (half-open); if that one gets
-  through, it closes and traffic flows again, with no restart.
+- ``GuardedStore``, a store in front of the store. koa-session's store contract
+  (``get``, ``set``, ``destroy``) lets one store wrap another, and this one adds
+  a **circuit breaker** and a **fault log**. A Redis that hangs holds each call
+  for the client's timeout, and waitress has a fixed number of worker threads
+  (eight here): with many clients, all of them would wait on Redis, and every
+  other request, the login page included, would queue behind them for seconds.
+  After a call finds Redis unreachable, the breaker opens: for ``COOL_DOWN``
+  seconds every call fails at once, without asking Redis. Then it lets one call
+  try (half-open); if that one gets through, it closes, with no restart. A
+  request that never calls Redis (the page, a form with an error, a logout with
+  no cookie) never meets the breaker. The log says each kind of fault once a
+  minute, not once per request, and says when Redis answers again.
+- ``RedisFaults``, a Bottle plugin: a store fault becomes a 503 that says what
+  went wrong, never a 500. A Redis that does not answer, is out of memory, is a
+  read-only replica, or wants a password are different problems for whoever runs
+  the server, so each gets its own short answer.
 
-The breaker is written here, not taken from a library: it is the twenty lines of
+The breaker is written here, not taken from a library: it is the thirty lines of
 ``CircuitBreaker``, and a learner can read every state.
 """
 
+import re
 import sys
 import threading
 import time
@@ -28,10 +33,24 @@ import time
 import redis
 from bottle import HTTPError
 
-#: Seconds that an open breaker answers 503 before it lets one request try Redis.
-COOL_DOWN = 1.0
+from .store import KEY_PREFIX
 
-# The first class that matches the error says what the 503 says. Like the page's
+#: Seconds that an open breaker fails calls at once before it lets one call try Redis.
+COOL_DOWN = 1.0
+#: Seconds between two log lines about the same kind of fault.
+LOG_EVERY = 60.0
+
+
+class StoreFault(redis.ConnectionError):
+    """Anything else that went wrong in a call to the store: a reply that is not
+    Redis's, a cluster that cannot be reached. Treated as "Redis is not answering"."""
+
+
+class BreakerOpen(redis.ConnectionError):
+    """The breaker is open: Redis was found unreachable a moment ago, and not asked."""
+
+
+# The first class that matches the fault says what the 503 says. Like the page's
 # other answers, Chinese first; English for whoever reads the server's logs.
 ANSWERS = [
     (redis.AuthenticationError,
@@ -47,12 +66,8 @@ ANSWERS = [
 ]
 
 
-def answer_for(error):
-    return next(text for kind, text in ANSWERS if isinstance(error, kind))
-
-
 def unreachable(error):
-    """True when Redis did not answer at all: the faults that cost a request its timeout."""
+    """True when Redis did not answer at all: the faults that cost a call its timeout."""
     return (isinstance(error, (redis.ConnectionError, redis.TimeoutError))
             and not isinstance(error, redis.AuthenticationError))
 
@@ -61,8 +76,8 @@ class CircuitBreaker:
     """Closed: calls go through. Open: none does, for cool_down s. Then one trial call.
 
     ``state = enter()`` before a call: "closed", "trial", or None for "do not call".
-    ``leave(state, reached)`` after it. Any call that finds Redis unreachable opens
-    the breaker; only the trial's success closes it again.
+    ``leave(state, reached)`` after it; it returns True when it closed the breaker.
+    Any call that finds Redis unreachable opens it; only the trial's success closes it.
     """
 
     def __init__(self, cool_down=COOL_DOWN, clock=time.monotonic):
@@ -82,18 +97,75 @@ class CircuitBreaker:
 
     def leave(self, state, reached):
         if reached and state == "closed":
-            return  # the hot path: nothing changes, and no lock is taken
+            return False  # the hot path: nothing changes, and no lock is taken
         with self._lock:
-            if not reached:
-                self._open_until = self._clock() + self.cool_down
-            elif state == "trial":
-                self._open_until = None
             if state == "trial":
                 self._trial_running = False
+            if not reached:
+                self._open_until = self._clock() + self.cool_down
+                return False
+            if state == "trial":
+                self._open_until = None
+                return True
+            return False
+
+
+class GuardedStore:
+    """A store in front of a store: the same get, set and destroy, behind a circuit breaker.
+
+    Every fault is raised as a redis.RedisError (StoreFault for one that is not),
+    and logged on stderr once a minute per kind, with session ids cut to four
+    characters: Redis's error messages may quote the key, and a whole id is a
+    password.
+    """
+
+    def __init__(self, store, breaker=None, log=None):
+        self.store = store
+        self.breaker = breaker or CircuitBreaker()
+        self._log = log or sys.stderr
+        self._log_lock = threading.Lock()
+        self._last_logged = {}  # kind of fault -> when it was last logged
+
+    def get(self, sid):
+        return self._call(self.store.get, sid)
+
+    def set(self, sid, sess, max_age):
+        return self._call(self.store.set, sid, sess, max_age)
+
+    def destroy(self, sid):
+        return self._call(self.store.destroy, sid)
+
+    def _call(self, method, *args):
+        state = self.breaker.enter()
+        if state is None:
+            raise BreakerOpen("the circuit breaker is open: Redis was unreachable just now")
+        try:
+            result = method(*args)
+        except Exception as error:
+            ours = isinstance(error, redis.RedisError)
+            self.breaker.leave(state, reached=ours and not unreachable(error))
+            self._say(type(error).__name__, f"Redis fault ({type(error).__name__}): {error}")
+            if ours:
+                raise
+            raise StoreFault(f"{type(error).__name__}: {error}") from error
+        if self.breaker.leave(state, reached=True):
+            self._last_logged.clear()  # a new outage is news again
+            self._say(None, "Redis answers again.")
+        return result
+
+    def _say(self, kind, line):
+        with self._log_lock:  # one line at a time, whole, from any thread
+            now = time.monotonic()
+            if kind is not None:
+                if now - self._last_logged.get(kind, -LOG_EVERY) < LOG_EVERY:
+                    return
+                self._last_logged[kind] = now
+            line = re.sub(re.escape(KEY_PREFIX) + r"(\w{4})\w*", KEY_PREFIX + r"\1…", line)
+            print(line, file=self._log, flush=True)
 
 
 class RedisFaults:
-    """Bottle plugin: Redis's faults become 503s, behind a circuit breaker, logged once per kind.
+    """Bottle plugin: a store fault is a 503 that says what went wrong, not a 500.
 
     Routes that never touch the session skip it: ``skip=[RedisFaults.name]``.
     """
@@ -101,34 +173,11 @@ class RedisFaults:
     name = "redis_faults"
     api = 2
 
-    def __init__(self, breaker=None, log=None):
-        self.breaker = breaker or CircuitBreaker()
-        self._log = log or sys.stderr
-        self._reported = set()  # the kinds of fault logged since Redis last answered
-        self._open_answer = answer_for(redis.ConnectionError())
-
     def apply(self, callback, route):
         def wrapper(*args, **kwargs):
-            state = self.breaker.enter()
-            if state is None:
-                raise HTTPError(503, self._open_answer)
-            reached = True  # also for a 4xx raised before Redis was asked: no verdict
             try:
-                result = callback(*args, **kwargs)
+                return callback(*args, **kwargs)
             except redis.RedisError as error:
-                reached = not unreachable(error)
-                self._report(error)
-                raise HTTPError(503, answer_for(error)) from None
-            finally:
-                self.breaker.leave(state, reached)
-            if self._reported:
-                self._reported.clear()
-                print("Redis answers again.", file=self._log, flush=True)
-            return result
+                raise HTTPError(503, next(text for kind, text in ANSWERS
+                                          if isinstance(error, kind))) from None
         return wrapper
-
-    def _report(self, error):
-        kind = type(error).__name__
-        if kind not in self._reported:
-            self._reported.add(kind)
-            print(f"Redis fault ({kind}): {error}", file=self._log, flush=True)

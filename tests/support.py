@@ -21,6 +21,7 @@ import step1_cookie_session.app
 import step2_redis_session.app
 from scripts.processes import ROOT, LocalCluster, Process, free_port, wait_until
 from step1_cookie_session.session import CookieSession
+from step2_redis_session.faults import GuardedStore
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import KEY_PREFIX, RedisStore, connect
 
@@ -126,7 +127,8 @@ def step1_client(**options):
 
 def step2_client(url):
     """Step 2's app on the Redis at url, in process, behind a browser-like client."""
-    return TestApp(step2_redis_session.app.create_app(RedisSession(RedisStore(connect(url)))))
+    store = GuardedStore(RedisStore(connect(url)))
+    return TestApp(step2_redis_session.app.create_app(RedisSession(store)))
 
 
 def cookies_set_by(res):

@@ -19,6 +19,8 @@ URLENCODED = "application/x-www-form-urlencoded"
     (b"usr=" + b"a" * 65 + b"&psd=1", URLENCODED, 400, "64 characters"),
     (b"usr=a&psd=" + b"p" * 129, URLENCODED, 400, "128 characters"),
     (b"usr=%FF%FE&psd=1", URLENCODED, 400, "UTF-8"),
+    (b"usr=Mallory%0D%0AHTTP%2F1.1+200+OK&psd=1", URLENCODED, 400, "usr holds a control"),
+    (b"usr=a&psd=%1B%5B2J", URLENCODED, 400, "psd holds a control"),
     (b"usr=\xff\xfe&psd=1", URLENCODED, 400, "UTF-8"),
     (b"&".join(b"f%d=1" % i for i in range(50)), URLENCODED, 400, "usr"),
     (b'{"usr": "a", "psd": "b"}', "application/json", 415, "form"),
@@ -50,6 +52,11 @@ def test_wrong_method_or_path_gets_a_4xx_text(any_app, method, path, status):
     res = any_app.request(path, method=method, status=status)
     assert res.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert res.text.startswith(str(status))
+
+
+def test_a_long_odd_path_gets_a_short_one_line_404(any_app):
+    res = any_app.get("/" + "a" * 200_000 + "%0Aforged line", status=404)
+    assert len(res.text) <= 200 and "\n" not in res.text
 
 
 def b64(raw):

@@ -41,7 +41,9 @@ cookie_values = st.text() | st.binary().map(lambda raw: base64.b64encode(raw).de
 
 
 def non_blank(limit):
-    return st.text(min_size=1, max_size=limit).filter(str.strip)
+    """A field that a login accepts: text with no control characters, not all blank."""
+    return st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1,
+                   max_size=limit).filter(str.strip)
 
 
 @given(usr=non_blank(64), psd=non_blank(128))

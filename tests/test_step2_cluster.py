@@ -12,6 +12,7 @@ import requests
 from webtest import TestApp
 
 import step2_redis_session.app
+from step2_redis_session.faults import GuardedStore
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import RedisStore, connect
 from support import PrivateCluster, ZHANG_SAN, run_module, session_key
@@ -32,8 +33,8 @@ def cluster():
 @pytest.fixture
 def cluster_app(cluster):
     """Step 2's app with a cluster client, in process; the cluster is emptied after."""
-    client = connect(cluster.url, cluster=True)
-    yield TestApp(step2_redis_session.app.create_app(RedisSession(RedisStore(client))))
+    store = GuardedStore(RedisStore(connect(cluster.url, cluster=True)))
+    yield TestApp(step2_redis_session.app.create_app(RedisSession(store)))
     for port in cluster.ports:
         cluster.node(port).flushdb()
 
@@ -103,3 +104,21 @@ def test_embedded_redis_cannot_be_a_cluster():
     assert result.returncode != 0
     assert result.stderr == ("--embedded-redis is one Redis, not a cluster: "
                              "leave out --redis-cluster.\n")
+
+
+def test_a_cluster_that_is_gone_answers_503():
+    gone = PrivateCluster()
+    app = TestApp(step2_redis_session.app.create_app(
+        RedisSession(GuardedStore(RedisStore(connect(gone.url, cluster=True))))))
+    app.post("/login", ZHANG_SAN)
+    gone.stop()
+    for _ in range(3):
+        assert "not answering" in app.post("/login", ZHANG_SAN, status=503).text
+
+
+def test_a_node_that_is_not_in_a_cluster_is_one_line_at_start(real_redis):
+    for command in ([], ["sessions"]):
+        result = run_module("step2_redis_session", *command, "--redis-url", real_redis.url,
+                            "--redis-cluster")
+        assert result.returncode != 0 and result.stderr.count("\n") == 1
+        assert result.stderr.startswith("Cannot reach ")

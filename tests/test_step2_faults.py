@@ -3,13 +3,19 @@
 All on a private redis-server, put in each fault's state by the test.
 """
 
+import socket
+import threading
 import time
 
 import pytest
+import redis
 from webtest import TestApp
 
+import step2_redis_session.app
+
 from scripts.processes import free_port, wait_until
-from step2_redis_session.faults import COOL_DOWN
+from step2_redis_session.faults import COOL_DOWN, GuardedStore
+from step2_redis_session.session import RedisSession
 from support import ZHANG_SAN, session_key, step2_client
 
 
@@ -33,9 +39,8 @@ def test_out_of_memory_refuses_logins_but_still_reads_sessions(breakable_redis, 
         res = newcomer.post("/login", ZHANG_SAN, status=503)
         assert "内存已满" in res.text and "out of memory" in res.text
     assert app.post("/login", ZHANG_SAN).text == "欢迎，张三"  # a GET needs no memory
-    assert stderr_lines(capsys) == [
-        "Redis fault (OutOfMemoryError): "
-        "command not allowed when used memory > 'maxmemory'.", "Redis answers again."]
+    assert stderr_lines(capsys) == [  # once, though three logins met it
+        "Redis fault (OutOfMemoryError): command not allowed when used memory > 'maxmemory'."]
 
 
 def test_read_only_replica_refuses_logins_with_a_true_answer(breakable_redis, capsys):
@@ -120,3 +125,42 @@ def test_planted_live_id_makes_the_victim_the_attacker(redis_server):
                       headers={"Cookie": f"bottle.sess={sid}"})
     assert res.text == "欢迎，张三"
     assert res.headers.getall("Set-Cookie") == []  # the victim's own login never happened
+
+
+@pytest.mark.parametrize("reply", [b"+OK\r\n", b"$abc\r\n", b"*-5\r\n", b"#x\r\n", b":12x\r\n"])
+def test_a_peer_that_is_not_redis_gets_a_503_not_a_500(reply):
+    with socket.socket() as fake:
+        fake.bind(("127.0.0.1", 0))
+        fake.listen()
+        threading.Thread(target=answer_everything_with, args=(fake, reply), daemon=True).start()
+        app = step2_client(f"redis://127.0.0.1:{fake.getsockname()[1]}/0")
+        sid = "AnIdOfTheRightShape222"
+        for headers in ({}, {"Cookie": f"bottle.sess={sid}"}):
+            res = app.post("/login", ZHANG_SAN, headers=headers, status=503)
+            assert "not answering" in res.text
+
+
+def answer_everything_with(listener, reply):
+    """A server at Redis's address that answers every command with the same bytes."""
+    while True:
+        try:
+            connection, _ = listener.accept()
+        except OSError:
+            return
+        with connection:
+            while connection.recv(65536):
+                connection.sendall(reply)
+
+
+def test_the_log_cuts_a_session_id_that_redis_quotes(capsys):
+    sid = "W6Es4nSpr4bdKpPJHMkjXj"
+
+    class RenamedGet:
+        def get(self, key):
+            raise redis.ResponseError(f"unknown command 'GET', with args beginning with: "
+                                      f"'{session_key(key)}'")
+
+    app = TestApp(step2_redis_session.app.create_app(RedisSession(GuardedStore(RenamedGet()))))
+    app.post("/login", ZHANG_SAN, headers={"Cookie": f"bottle.sess={sid}"}, status=503)
+    (line,) = stderr_lines(capsys)
+    assert session_key(sid[:4] + "…") in line and sid not in line

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from webtest import TestApp
 
 from scripts.processes import wait_until
 from step2_redis_session.faults import COOL_DOWN
@@ -126,3 +127,20 @@ def test_frozen_redis_under_32_clients_answers_everyone_within_the_promise(
     assert max(seconds for _, seconds in pages) < PROMISE
     wait_until(lambda: "Redis answers again." in server.output() or 1 / 0, "the all-clear line")
     assert server.output().count("Redis fault (TimeoutError)") == 1  # once per kind, not per request
+
+
+def test_requests_that_need_no_redis_never_meet_the_breaker(breakable_redis, capsys):
+    app = step2_client(breakable_redis.url)
+    breakable_redis.pause()
+    try:
+        app.post("/login", ZHANG_SAN, status=503)  # finds Redis frozen: the breaker opens
+        time.sleep(COOL_DOWN)  # past the cool-down: the next call to Redis is the trial
+        assert app.post("/login", {"usr": ""}, status=400).text.startswith("400")
+        assert TestApp(app.app).post("/logout").text == "已退出登录 (logged out)"
+        _, seconds = timed(lambda: app.post("/login", ZHANG_SAN, status=503))  # the trial
+        assert seconds > WORST_WAIT - 0.1  # it went to Redis: the requests above closed nothing
+        _, seconds = timed(lambda: app.post("/login", ZHANG_SAN, status=503))
+        assert seconds < 0.1  # open again, at once
+    finally:
+        breakable_redis.resume()
+    assert "Redis answers again." not in capsys.readouterr().err

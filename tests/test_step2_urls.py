@@ -47,13 +47,22 @@ def test_embedded_redis_refuses_what_it_could_not_serve(url):
 
 
 @pytest.mark.parametrize("url", [f"redis://:{PASSWORD}@127.0.0.1:{{port}}/0",
-                                 f"redis://alice:{PASSWORD}@127.0.0.1:{{port}}/0"])
+                                 f"redis://alice:{PASSWORD}@127.0.0.1:{{port}}/0",
+                                 f"redis://127.0.0.1:{{port}}/0?password={PASSWORD}"])
 def test_password_is_redacted_when_redis_cannot_be_reached(url):
     url = url.format(port=free_port())
     for result in (step2("--redis-url", url),
+                   step2(env={"REDIS_URL": url}),
                    run_module("step2_redis_session", "sessions", "--redis-url", url)):
         one_line_error(result, f"Cannot reach Redis at {url.replace(PASSWORD, '***')}")
         assert PASSWORD not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("password", ["pw/with/slashes", "pw#hash", "pw?query"])
+def test_url_broken_by_its_password_is_refused_without_showing_it(password):
+    result = step2("--redis-url", f"redis://:{password}@127.0.0.1:{free_port()}/0")
+    one_line_error(result, "Not a Redis URL, and it holds a password, so it is not shown.")
+    assert "pw" not in result.stderr.replace("password", "")
 
 
 def test_password_is_redacted_in_the_banner_and_the_sessions_listing(breakable_redis,
@@ -88,3 +97,14 @@ def test_sessions_listing_shows_good_sessions_beside_a_bad_key(real_redis):
     assert '"usr": "张三"' in listing.stdout
     assert session_key("BadKeyBadKeyBadKeyBadKe") in listing.stdout
     assert "(not a session: a list)" in listing.stdout
+
+
+def test_sessions_listing_escapes_what_could_write_to_the_terminal(real_redis):
+    client = real_redis.client()
+    client.set(session_key("\x1b]0;PWNED\x07\nSESSION:forged"), "\x00\x1b[5m", ex=600)
+    client.set(b"SESSION:\xff\xfe", "x", ex=600)
+    listing = run_module("step2_redis_session", "sessions", "--redis-url", real_redis.url)
+    assert listing.returncode == 0 and listing.stderr == ""
+    assert "\x1b" not in listing.stdout and "\x00" not in listing.stdout
+    assert listing.stdout.count("\n") == 4  # two sessions, two lines each
+    assert "SESSION:\\xff\\xfe" in listing.stdout

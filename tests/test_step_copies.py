@@ -47,4 +47,5 @@ def test_cookie_attributes_are_built_the_same_way_in_both_steps():
 
 
 def test_form_limits_are_the_same_in_both_steps():
-    assert (app1.MAX_FORM_BYTES, app1.FIELD_LIMITS) == (app2.MAX_FORM_BYTES, app2.FIELD_LIMITS)
+    assert (app1.MAX_FORM_BYTES, app1.FIELD_LIMITS, app1.CONTROL_CHARACTER) == (
+        app2.MAX_FORM_BYTES, app2.FIELD_LIMITS, app2.CONTROL_CHARACTER)
