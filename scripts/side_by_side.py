@@ -11,6 +11,7 @@ takes --redis-url as usual (without one it finds Redis, or embeds one).
 """
 
 import argparse
+import signal
 import subprocess
 import sys
 import threading
@@ -35,6 +36,9 @@ def main():
     parser.add_argument("--port-2", type=int, default=4001, help="step 2's port (default 4001)")
     parser.add_argument("--redis-url", help="step 2's Redis, as in python -m step2_redis_session")
     args = parser.parse_args()
+    # Stopped with SIGTERM (kill, or a test's runner) as with Ctrl+C: stop both steps too,
+    # rather than leave them running with nobody to stop them.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     redis = ["--redis-url", args.redis_url] if args.redis_url else []
     argv = {"step 1": ["step1_cookie_session", "--port", str(args.port_1)],
             "step 2": ["step2_redis_session", "--port", str(args.port_2), *redis]}
@@ -54,7 +58,7 @@ def main():
         # Both run until Ctrl+C. If one stops (say, its port is taken), stop the other.
         while all(step.poll() is None for step in steps.values()):
             time.sleep(0.2)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         for step in steps.values():

@@ -3,6 +3,7 @@
 import base64
 import json
 import re
+import socket
 import sys
 
 import pytest
@@ -94,6 +95,15 @@ def test_two_ports_on_one_host_name_share_one_cookie(start_server, page, real_re
     click_login(page, "您第一次登录系统")  # step 1 found step 2's id: no session of its own
 
 
+def refused(port):
+    """Return when nothing accepts connections on port; raise while something does."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return
+    raise AssertionError(f"port {port} still accepts connections")
+
+
 def test_side_by_side_runs_both_steps_with_a_cookie_each(browser, real_redis):
     port_1, port_2 = free_port(), free_port()
     both = Process([sys.executable, "-m", "scripts.side_by_side", "--port-1", str(port_1),
@@ -111,6 +121,8 @@ def test_side_by_side_runs_both_steps_with_a_cookie_each(browser, real_redis):
         context.close()
     finally:
         both.stop()
+    for port in (port_1, port_2):  # stopping the command (SIGTERM) stopped both steps
+        wait_until(lambda: refused(port), f"the step on port {port} stopping")
     assert json.loads(base64.b64decode(cookie_1["value"]))["usr"] == NAME
     assert json.loads(real_redis.client().get(session_key(cookie_2["value"])))["usr"] == NAME
     assert "Open, in one browser" in both.output()
