@@ -39,7 +39,7 @@ def row(name, server, url, before=None, after=None):
     log_start = len(server.output())
     (before or (lambda: None))()
     try:
-        (first, first_ms), (again, again_ms) = timed_post(newcomer, url), timed_post(newcomer, url)
+        (first, first_ms), (_, again_ms) = timed_post(newcomer, url), timed_post(newcomer, url)
         read, _ = timed_post(browser, url)
     finally:
         (after or (lambda: None))()
