@@ -27,7 +27,11 @@ import base64
 import hashlib
 import hmac
 import json
+import math
+import re
 import time
+
+from .app import CONTROL_CHARACTER
 
 
 class CookieSession:
@@ -52,7 +56,7 @@ class CookieSession:
     def load(self, request):
         """The session that the request's cookie holds, or {} when it holds none."""
         session = self._read(request)
-        note(request, "read" if session else "none")
+        note_event(request, "read" if session else "none")
         return session
 
     def _read(self, request):
@@ -63,12 +67,13 @@ class CookieSession:
                 value, read_cookie(request, self.key + ".sig") or ""):
             return {}
         session = decode(value)
-        if session is None:
+        if session is None or not holds_only_text(session):
             return {}
         expire = session.pop("_expire", None)
         session.pop("_maxAge", None)
-        # "not >" also turns away NaN, strings and a missing stamp.
-        if not (isinstance(expire, (int, float)) and expire > time.time() * 1000):
+        # Strings, a missing stamp and 1e400 (which JSON reads as infinity) are no time.
+        if not (isinstance(expire, (int, float)) and math.isfinite(expire)
+                and expire > time.time() * 1000):
             return {}
         return session
 
@@ -80,14 +85,14 @@ class CookieSession:
         self._set_cookie(response, self.key, value + self._set_attrs)
         if self.signed:
             self._set_cookie(response, self.key + ".sig", self._sign(value) + self._set_attrs)
-        note(request, "new")
+        note_event(request, "new")
 
     def clear(self, request, response):
         """Tell the browser to drop the session cookie (Max-Age=0)."""
         self._set_cookie(response, self.key, self._clear_attrs)
         if self.signed:
             self._set_cookie(response, self.key + ".sig", self._clear_attrs)
-        note(request, "cleared")
+        note_event(request, "cleared")
 
     @staticmethod
     def _set_cookie(response, name, value_and_attrs):
@@ -116,19 +121,48 @@ def encode(session):
 def decode(value):
     """The JSON object inside a cookie value, or None for anything malformed."""
     try:
-        session = json.loads(base64.b64decode(value.encode("ascii"), validate=True))
-        # JSON may spell a lone UTF-16 surrogate ("\ud800"), which is no text at
-        # all: a greeting holding one could not be sent. Such a session is malformed.
-        json.dumps(session, ensure_ascii=False).encode("utf-8")
+        # NaN and Infinity are not JSON, though Python's parser takes them; koa-session's does not.
+        session = json.loads(base64.b64decode(value.encode("ascii"), validate=True),
+                             parse_constant=not_json)
     except (ValueError, RecursionError):
-        # ValueError covers bad base64, non-ASCII text, bad UTF-8, bad JSON and
-        # surrogates; RecursionError a value such as "[[[[…" nested a thousand deep.
+        # ValueError covers bad base64, non-ASCII text, bad UTF-8 and bad JSON;
+        # RecursionError a value such as "[[[[…" nested a thousand deep.
         return None
     return session if isinstance(session, dict) else None
 
 
-def note(request, event):
-    """Tell the request log (see __main__.py) what this request did to the session."""
+def not_json(constant):
+    raise ValueError(f"{constant} is not JSON")
+
+
+#: What no text from the form holds: control characters (the form refuses them),
+#: and lone UTF-16 surrogates, which JSON can spell ("\ud800") but which are no text.
+NOT_TEXT = re.compile(f"{CONTROL_CHARACTER.pattern}|[\ud800-\udfff]")
+
+
+def holds_only_text(session):
+    """True unless a string in the session holds what the form could never have sent.
+
+    The greeting echoes the session's usr. A lone surrogate cannot be sent as
+    UTF-8 at all, and an escape sequence (ESC, BEL, CR LF) would rewrite the
+    terminal of a learner who replays the cookie with curl. An edited usr such
+    as "admin" is still believed: that is the lesson.
+    """
+    values = [session]
+    while values:  # a loop, not recursion: the JSON may be nested deeply
+        value = values.pop()
+        if isinstance(value, dict):
+            values.extend(value)
+            values.extend(value.values())
+        elif isinstance(value, list):
+            values.extend(value)
+        elif isinstance(value, str) and NOT_TEXT.search(value):
+            return False
+    return True
+
+
+def note_event(request, event):
+    """Tell the request log (see server.py) what this request did to the session."""
     request.environ["session.event"] = event
 
 
@@ -140,8 +174,10 @@ def read_cookie(request, name):
     dislikes (say "a@b"), and its get_header on bytes that are not UTF-8; another
     app on the same host may well set such a cookie.
     """
-    for pair in request.environ.get("HTTP_COOKIE", "").split(";"):
+    # Pairs are split at ";" as browsers send them, and at "," too: waitress joins
+    # two Cookie header lines with ", ", and no cookie value may hold a comma.
+    for pair in re.split("[;,]", request.environ.get("HTTP_COOKIE", "")):
         key, _, value = pair.strip().partition("=")
-        if key == name:
+        if key == name:  # the first one wins, as in koa-session
             return value
     return None

@@ -21,8 +21,8 @@ that part of the bill, in two pieces:
   read-only replica, or wants a password are different problems for whoever runs
   the server, so each gets its own short answer.
 
-The breaker is written here, not taken from a library: it is the thirty lines of
-``CircuitBreaker``, and a learner can read every state.
+The breaker is written here, not taken from a library: ``CircuitBreaker`` is a
+few dozen lines, and a learner can read every state.
 """
 
 import re
@@ -75,9 +75,11 @@ def unreachable(error):
 class CircuitBreaker:
     """Closed: calls go through. Open: none does, for cool_down s. Then one trial call.
 
-    ``state = enter()`` before a call: "closed", "trial", or None for "do not call".
-    ``leave(state, reached)`` after it; it returns True when it closed the breaker.
-    Any call that finds Redis unreachable opens it; only the trial's success closes it.
+    ``trial = admit()`` before a call: it raises BreakerOpen while the breaker is
+    open, and returns True when this call is the half-open trial.
+    ``settle(trial, reached)`` after the call; it returns True when it closed the
+    breaker. Any call that finds Redis unreachable opens it; only the trial's
+    success closes it.
     """
 
     def __init__(self, cool_down=COOL_DOWN, clock=time.monotonic):
@@ -86,25 +88,25 @@ class CircuitBreaker:
         self._open_until = None  # None while closed
         self._trial_running = False
 
-    def enter(self):
+    def admit(self):
         with self._lock:
             if self._open_until is None:
-                return "closed"
+                return False
             if self._trial_running or self._clock() < self._open_until:
-                return None
+                raise BreakerOpen("the circuit breaker is open: Redis was unreachable just now")
             self._trial_running = True  # half-open: this caller is the one trial
-            return "trial"
+            return True
 
-    def leave(self, state, reached):
-        if reached and state == "closed":
+    def settle(self, trial, reached):
+        if reached and not trial:
             return False  # the hot path: nothing changes, and no lock is taken
         with self._lock:
-            if state == "trial":
+            if trial:
                 self._trial_running = False
             if not reached:
                 self._open_until = self._clock() + self.cool_down
                 return False
-            if state == "trial":
+            if trial:
                 self._open_until = None
                 return True
             return False
@@ -136,19 +138,17 @@ class GuardedStore:
         return self._call(self.store.destroy, sid)
 
     def _call(self, method, *args):
-        state = self.breaker.enter()
-        if state is None:
-            raise BreakerOpen("the circuit breaker is open: Redis was unreachable just now")
+        trial = self.breaker.admit()
         try:
             result = method(*args)
         except Exception as error:
             ours = isinstance(error, redis.RedisError)
-            self.breaker.leave(state, reached=ours and not unreachable(error))
+            self.breaker.settle(trial, reached=ours and not unreachable(error))
             self._say(type(error).__name__, f"Redis fault ({type(error).__name__}): {error}")
             if ours:
                 raise
             raise StoreFault(f"{type(error).__name__}: {error}") from error
-        if self.breaker.leave(state, reached=True):
+        if self.breaker.settle(trial, reached=True):
             self._last_logged.clear()  # a new outage is news again
             self._say(None, "Redis answers again.")
         return result

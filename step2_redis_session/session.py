@@ -21,6 +21,8 @@ import re
 
 import shortuuid
 
+from .app import CONTROL_CHARACTER
+
 ID_SHAPE = re.compile(f"[{re.escape(shortuuid.get_alphabet())}]{{22}}")
 
 
@@ -48,31 +50,33 @@ class RedisSession:
         sid = self._session_id(request)
         session = {}
         if sid is not None:
-            note(request, "GET")
+            note_command(request, "GET")
             session = self.store.get(sid) or {}
-        note(request, f"read {sid[:4]}…" if session else "none")
+            if not holds_only_text(session):  # written into Redis by someone else
+                session = {}
+        note_event(request, f"read {sid[:4]}…" if session else "none")
         return session
 
     def save(self, request, response, session):
         """Store the session under a fresh id, destroy the old one, send the new id."""
         sid = self.genid()
-        note(request, "SET")
+        note_command(request, "SET")
         self.store.set(sid, session, self.max_age)
         old = self._session_id(request)
         if old is not None:
-            note(request, "DEL")
+            note_command(request, "DEL")
             self.store.destroy(old)
         self._set_cookie(response, self.key, sid + self._set_attrs)
-        note(request, f"new {sid[:4]}…")
+        note_event(request, f"new {sid[:4]}…")
 
     def clear(self, request, response):
         """Delete the session from the store, and tell the browser to drop its id."""
         sid = self._session_id(request)
         if sid is not None:
-            note(request, "DEL")
+            note_command(request, "DEL")
             self.store.destroy(sid)
         self._set_cookie(response, self.key, self._clear_attrs)
-        note(request, "cleared")
+        note_event(request, "cleared")
 
     def _session_id(self, request):
         # A value of any other shape was never issued here: it need not reach Redis.
@@ -86,17 +90,45 @@ class RedisSession:
         response.set_header("Cache-Control", "no-store")
 
 
-def note(request, what):
-    """Tell the request log (see __main__.py) what this request did to the session.
+#: What no text from the form holds: control characters (the form refuses them),
+#: and lone UTF-16 surrogates, which JSON can spell ("\ud800") but which are no text.
+NOT_TEXT = re.compile(f"{CONTROL_CHARACTER.pattern}|[\ud800-\udfff]")
 
-    Redis commands (upper case) add up, in the order sent, before the command is
-    sent, so that a command that fails is logged too; the last event wins. Only
-    the id's first four characters are logged: a whole id is a password.
+
+def holds_only_text(session):
+    """True unless a string in the session holds what the form could never have sent.
+
+    The greeting echoes the session's usr. A lone surrogate cannot be sent as
+    UTF-8 at all, and an escape sequence (ESC, BEL, CR LF) would rewrite the
+    terminal of a learner who replays the cookie with curl. An edited usr such
+    as "admin" is still believed: that is the lesson.
     """
-    if what.isupper():
-        request.environ.setdefault("session.redis", []).append(what)
-    else:
-        request.environ["session.event"] = what
+    values = [session]
+    while values:  # a loop, not recursion: the JSON may be nested deeply
+        value = values.pop()
+        if isinstance(value, dict):
+            values.extend(value)
+            values.extend(value.values())
+        elif isinstance(value, list):
+            values.extend(value)
+        elif isinstance(value, str) and NOT_TEXT.search(value):
+            return False
+    return True
+
+
+def note_event(request, event):
+    """Tell the request log (see server.py) what this request did to the session."""
+    request.environ["session.event"] = event
+
+
+def note_command(request, command):
+    """Tell the request log which Redis command this request sends, before it is sent.
+
+    Commands add up in the order sent, and a command that fails is logged too.
+    Events are logged with only the id's first four characters: a whole id is a
+    password.
+    """
+    request.environ.setdefault("session.commands", []).append(command)
 
 
 def read_cookie(request, name):
@@ -107,8 +139,10 @@ def read_cookie(request, name):
     dislikes (say "a@b"), and its get_header on bytes that are not UTF-8; another
     app on the same host may well set such a cookie.
     """
-    for pair in request.environ.get("HTTP_COOKIE", "").split(";"):
+    # Pairs are split at ";" as browsers send them, and at "," too: waitress joins
+    # two Cookie header lines with ", ", and no cookie value may hold a comma.
+    for pair in re.split("[;,]", request.environ.get("HTTP_COOKIE", "")):
         key, _, value = pair.strip().partition("=")
-        if key == name:
+        if key == name:  # the first one wins, as in koa-session
             return value
     return None

@@ -6,42 +6,15 @@ The same three methods, ``get``, ``set`` and ``destroy``, over the same keys:
 
 so that ``redis-cli get SESSION:<id>`` and ``redis-cli ttl SESSION:<id>`` show
 what the article shows. The JSON keeps 张三 as UTF-8; ``redis-cli --raw`` prints
-it as text.
+it as text. The Redis client itself is made in connection.py.
 """
 
 import json
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-
 
 #: The article's key scheme: SESSION:<id>.
 KEY_PREFIX = "SESSION:"
-
-#: Seconds that one command waits for a Redis that has stopped answering.
-COMMAND_TIMEOUT = 0.5
-#: One retry lets a pooled connection that Redis closed (say, on a restart)
-#: reconnect unseen.
-RETRIES = 1
-#: The longest that one command can keep a request waiting: every try times out.
-WORST_WAIT = COMMAND_TIMEOUT * (1 + RETRIES)
-
-
-def connect(url, cluster=False):
-    """The process's one Redis client. Its connection pool serves every request.
-
-    The timeouts bound how long a request waits for a Redis that has stopped
-    answering (``WORST_WAIT``), so that it gets a 503 instead of hanging.
-
-    With cluster=True, url names any one node of a Redis Cluster, and the client
-    finds the others. It sends each key to the master that owns the key's hash
-    slot, so sessions spread over the masters; ``RedisStore`` is the same.
-    """
-    client = redis.RedisCluster if cluster else redis.Redis
-    return client.from_url(url, socket_timeout=COMMAND_TIMEOUT,
-                           socket_connect_timeout=COMMAND_TIMEOUT,
-                           retry=Retry(NoBackoff(), RETRIES))
 
 
 class RedisStore:
@@ -62,9 +35,6 @@ class RedisStore:
             return None
         try:
             sess = json.loads(data)
-            # A lone UTF-16 surrogate ("\ud800") is valid JSON but no text: a
-            # greeting holding one could not be sent.
-            json.dumps(sess, ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError):
             return None  # store.js would throw here; a corrupt entry is just no session
         return sess if isinstance(sess, dict) else None

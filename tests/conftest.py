@@ -4,10 +4,11 @@ Helpers and classes live in support.py; this file holds fixtures only.
 """
 
 import pytest
-from playwright.sync_api import sync_playwright
+import requests
 
 import support
-from scripts.chromium import find_chromium, launch
+from harness.processes import free_port
+from harness.chromium import find_chromium, launch
 
 
 @pytest.fixture(scope="session")
@@ -108,6 +109,7 @@ def browser():
     """Debian's Chromium, headless, driven by Playwright."""
     support.require(find_chromium(), "REQUIRE_BROWSER", "no Chromium found",
                     "apt-get install chromium (the tests drive the system's Chromium)")
+    sync_playwright = support.playwright()
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         yield chromium
@@ -120,3 +122,15 @@ def page(browser):
     context = browser.new_context()
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def embedded_login(start_server):
+    """Step 2 on its embedded Redis, after one login: (the Redis URL, the session id)."""
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    server = start_server("step2_redis_session", "--embedded-redis", "--redis-url", url)
+    assert "EMBEDDED REDIS" in server.banner
+    assert "only as long as this process" in server.banner
+    browser = requests.Session()
+    assert browser.post(server.url + "/login", support.ZHANG_SAN).text == "您第一次登录系统"
+    return url, browser.cookies["bottle.sess"]

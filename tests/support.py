@@ -4,6 +4,10 @@ Every Redis here is private: started by the tests on a free port, and stopped
 after them. A Redis that the user already runs is never touched.
 """
 
+import base64
+import hashlib
+import hmac
+import json
 import os
 import shutil
 import signal
@@ -19,14 +23,18 @@ from webtest import TestApp
 
 import step1_cookie_session.app
 import step2_redis_session.app
-from scripts.processes import ROOT, LocalCluster, Process, free_port, wait_until
+from harness.private_redis import LocalCluster, redis_server_argv
+from harness.processes import ROOT, Process, free_port, wait_until
 from step1_cookie_session.session import CookieSession
+from step2_redis_session.connection import connect
 from step2_redis_session.faults import GuardedStore
 from step2_redis_session.session import RedisSession
-from step2_redis_session.store import KEY_PREFIX, RedisStore, connect
+from step2_redis_session.store import KEY_PREFIX, RedisStore
 
 #: The login that most tests post, and the name it greets.
 ZHANG_SAN = {"usr": "张三", "psd": "123"}
+#: The secret that signed mode runs with in the tests, on both stacks.
+SECRET = "a-workshop-secret-of-thirty-two-characters"
 
 #: The apps that must behave alike: step 1, and step 2 on each kind of Redis.
 APP_KINDS = ["step1", "step2-fakeredis", "step2-redis-server"]
@@ -45,6 +53,11 @@ def require(found, variable, missing, how):
 def require_redis_server():
     require(shutil.which("redis-server"), "REQUIRE_REAL_REDIS", "redis-server is not installed",
             "apt-get install redis-server")
+
+
+def require_redis_cli():
+    require(shutil.which("redis-cli"), "REQUIRE_REAL_REDIS", "redis-cli is not installed",
+            "apt-get install redis-tools")
 
 
 def session_key(sid):
@@ -71,8 +84,7 @@ class PrivateRedis:
         else:
             require_redis_server()
             self._proc = Process(
-                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", tempfile.gettempdir(), *self.args], self.port)
+                redis_server_argv(self.port, tempfile.gettempdir(), *self.args), self.port)
 
     def client(self):
         return connect(self.url)
@@ -99,8 +111,7 @@ class PrivateCluster(LocalCluster):
 
     def __init__(self):
         require_redis_server()
-        require(shutil.which("redis-cli"), "REQUIRE_REAL_REDIS", "redis-cli is not installed",
-                "apt-get install redis-tools")
+        require_redis_cli()
         super().__init__(tempfile.mkdtemp())
 
 
@@ -125,18 +136,60 @@ def step1_client(**options):
     return TestApp(step1_cookie_session.app.create_app(CookieSession(**options)))
 
 
-def step2_client(url):
-    """Step 2's app on the Redis at url, in process, behind a browser-like client."""
-    store = GuardedStore(RedisStore(connect(url)))
+def step2_client(url=None, cluster=False, store=None):
+    """Step 2's app, in process, behind a browser-like client: on the Redis at url, as
+    __main__.py wires it (behind the circuit breaker), or on a store of the test's own."""
+    store = store or GuardedStore(RedisStore(connect(url, cluster)))
     return TestApp(step2_redis_session.app.create_app(RedisSession(store)))
 
 
 def cookies_set_by(res):
-    """{name: value} of the cookies that a response sets, raw as the browser gets them."""
-    return dict(header.split(";")[0].split("=", 1) for header in res.headers.getall("Set-Cookie"))
+    """{name: value} of the cookies that a WebTest response sets, raw as the browser gets them."""
+    return cookies_in(res.headers.getall("Set-Cookie"))
+
+
+def cookies_in(set_cookie_headers):
+    """{name: value} of Set-Cookie header values: what comes before the first ";"."""
+    return dict(header.split(";")[0].split("=", 1) for header in set_cookie_headers)
+
+
+def cookie_of(session):
+    """A step 1 cookie value, as a learner writes one in the console: btoa(JSON.stringify(…))."""
+    return base64.b64encode(json.dumps(session).encode()).decode()
+
+
+def edited_cookie(value, **changes):
+    """A step 1 (or koa-session) cookie value with some fields changed, as anyone can do it."""
+    return cookie_of({**json.loads(base64.b64decode(value)), **changes})
+
+
+def signature(value, digest=hashlib.sha256):
+    """HMAC of "bottle.sess=<value>" with SECRET, urlsafe base64 without padding.
+
+    Step 1 signs with SHA-256; koa-session (through keygrip) with SHA-1.
+    """
+    mac = hmac.new(SECRET.encode(), f"bottle.sess={value}".encode(), digest).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 def run_module(*args, env=None, timeout=60):
     """Run python -m … to its end from the repository's root, as a learner would."""
     return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout, env=env)
+
+
+def playwright():
+    """Playwright's sync_playwright, or a skip that says how to install it."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "REQUIRE_BROWSER", "Playwright is not installed",
+                "python -m pip install -r requirements-dev.txt")
+    return sync_playwright
+
+
+def logged_in(redis_server):
+    """Step 2 on redis_server, after a login: (the app, its session id)."""
+    app = step2_client(redis_server.url)
+    app.post("/login", ZHANG_SAN)
+    return app, app.cookies["bottle.sess"]

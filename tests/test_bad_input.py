@@ -1,10 +1,12 @@
-"""Bad input to every step: a short 4xx text that says what is wrong, never a 500, nothing set."""
+"""Bad input to every step: a short 4xx text that says what is wrong, never a 500, nothing set;
+and a malformed session, in the cookie or in Redis, is no session."""
 
 import base64
+import socket
 
 import pytest
 
-from support import ZHANG_SAN
+from support import ZHANG_SAN, logged_in, session_key
 
 
 URLENCODED = "application/x-www-form-urlencoded"
@@ -80,3 +82,32 @@ def test_malformed_cookie_counts_as_no_session(any_app, cookie):
 def test_odd_cookie_header_counts_as_no_session(any_app, header):
     res = any_app.post("/login", ZHANG_SAN, headers={"Cookie": header})
     assert res.text == "您第一次登录系统"
+
+
+def test_key_of_the_wrong_type_is_no_session(redis_server, redis_client):
+    app, sid = logged_in(redis_server)
+    redis_client.delete(session_key(sid))
+    redis_client.rpush(session_key(sid), "not", "a", "session")
+    assert app.post("/login", ZHANG_SAN).text == "您第一次登录系统"
+    assert app.cookies["bottle.sess"] != sid
+    assert redis_client.exists(session_key(sid)) == 0  # the login destroyed the old id
+
+
+@pytest.mark.parametrize("value", ['{"usr": "\\ud800x"}', '{"usr": "ok", "x": ["\\udfff"]}'])
+def test_session_with_a_lone_surrogate_is_no_session(redis_server, redis_client, value):
+    app, sid = logged_in(redis_server)
+    redis_client.set(session_key(sid), value)
+    res = app.post("/login", ZHANG_SAN)
+    assert res.status_int == 200 and res.text == "您第一次登录系统"
+
+
+@pytest.mark.slow
+def test_cookie_header_bytes_that_are_not_utf8_count_as_no_session(any_server):
+    with socket.create_connection(("127.0.0.1", any_server.port)) as raw:
+        raw.sendall(b"POST /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                    b"Cookie: bottle.sess=\xff\xfe; other=\xc3\r\n"
+                    b"Content-Type: application/x-www-form-urlencoded\r\n"
+                    b"Content-Length: 11\r\n\r\nusr=a&psd=b")
+        reply = b"".join(iter(lambda: raw.recv(4096), b""))
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert "您第一次登录系统".encode() in reply

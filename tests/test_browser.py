@@ -9,8 +9,8 @@ import sys
 import pytest
 import requests
 
-from scripts.chromium import click_login, log_in_twice
-from scripts.processes import Process, free_port, wait_until
+from harness.chromium import click_login, log_in_twice
+from harness.processes import Process, free_port, wait_until
 from support import session_key
 
 pytestmark = pytest.mark.slow  # starts servers in subprocesses and a browser
@@ -106,7 +106,7 @@ def refused(port):
 
 def test_side_by_side_runs_both_steps_with_a_cookie_each(browser, real_redis):
     port_1, port_2 = free_port(), free_port()
-    both = Process([sys.executable, "-m", "scripts.side_by_side", "--port-1", str(port_1),
+    both = Process([sys.executable, "-m", "workshop.side_by_side", "--port-1", str(port_1),
                     "--port-2", str(port_2), "--redis-url", real_redis.url], port_2,
                    ready_text="[step 2] Step 2:")
     try:

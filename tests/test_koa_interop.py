@@ -8,9 +8,7 @@ step 1 with HMAC-SHA256. And the article's ioredis config is ignored by ioredis.
 Every Redis here is the tests' private redis-server: never the user's, never 6379.
 """
 
-import base64
 import hashlib
-import hmac
 import json
 import shutil
 import subprocess
@@ -19,15 +17,14 @@ import time
 import pytest
 import requests
 
-from scripts.processes import ROOT, Process, free_port
+from harness.processes import ROOT, Process, free_port
 from step2_redis_session.store import RedisStore
-from support import ZHANG_SAN, cookies_set_by, require, session_key, step1_client
+from support import (SECRET, ZHANG_SAN, cookies_in, cookies_set_by, edited_cookie, require,
+                     session_key, signature, step1_client)
 
 pytestmark = pytest.mark.slow  # starts node, and Python servers, in subprocesses
 
 KOA_DIR = ROOT / "koa_reference"
-#: Both stacks sign with this one secret in signed mode: even so, neither accepts the other's.
-SECRET = "a-workshop-secret-of-thirty-two-characters"
 FIRST_LOGIN = "您第一次登录系统"
 #: (the app that mints a cookie, the app that reads it)
 CROSSINGS = pytest.mark.parametrize("minter, reader", [("koa", "step1"), ("step1", "koa")],
@@ -88,8 +85,7 @@ def over_http(server):
         res = requests.post(server.url + path, form, headers=cookie_header(cookies), timeout=10)
         assert res.status_code == 200, res.text
         # Raw, as the browser gets them (no cookie jar in between).
-        return res.text, dict(line.split(";")[0].split("=", 1)
-                              for line in res.raw.headers.getlist("Set-Cookie"))
+        return res.text, cookies_in(res.raw.headers.getlist("Set-Cookie"))
     return post
 
 
@@ -115,12 +111,6 @@ def signed_apps(koa):
             "step1": in_process(step1_client(signed=True, secret=SECRET))}
 
 
-def edited(value, **changes):
-    """A session cookie's value with some fields changed, as anyone can do it."""
-    session = json.loads(base64.b64decode(value))
-    return base64.b64encode(json.dumps({**session, **changes}).encode()).decode()
-
-
 def now_ms():
     return int(time.time() * 1000)
 
@@ -140,7 +130,7 @@ def test_a_session_cookie_from_one_stack_is_a_live_session_in_the_other(
 @CROSSINGS
 def test_a_session_past_its_expire_is_no_session(cookie_apps, minter, reader):
     value = cookie_apps[minter]("/login")[1]["bottle.sess"]
-    fresh, stale = (edited(value, _expire=now_ms() + offset) for offset in (60_000, -1_000))
+    fresh, stale = (edited_cookie(value, _expire=now_ms() + offset) for offset in (60_000, -1_000))
     assert cookie_apps[reader]("/login", {"bottle.sess": fresh})[0] == "欢迎，张三"
     assert cookie_apps[reader]("/login", {"bottle.sess": stale})[0] == FIRST_LOGIN
 
@@ -148,7 +138,7 @@ def test_a_session_past_its_expire_is_no_session(cookie_apps, minter, reader):
 @CROSSINGS
 def test_an_edited_usr_is_believed(cookie_apps, minter, reader):
     value = cookie_apps[minter]("/login")[1]["bottle.sess"]
-    forged = {"bottle.sess": edited(value, usr="admin")}
+    forged = {"bottle.sess": edited_cookie(value, usr="admin")}
     assert cookie_apps[reader]("/login", forged)[0] == "欢迎，admin"
 
 
@@ -194,17 +184,11 @@ def test_step2_refuses_the_koa_apps_shortid_ids(redis_apps, real_redis):
 
 # --- signed mode does not cross ----------------------------------------------------
 
-def signature(digest, value):
-    """HMAC of "bottle.sess=<value>", urlsafe base64 without padding: what both stacks send."""
-    mac = hmac.new(SECRET.encode(), f"bottle.sess={value}".encode(), digest).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
 @pytest.mark.parametrize("app, digest", [("koa", hashlib.sha1), ("step1", hashlib.sha256)],
                          ids=["koa-hmac-sha1", "step1-hmac-sha256"])
 def test_each_stack_signs_name_and_value_with_its_own_hmac(signed_apps, app, digest):
     cookies = signed_apps[app]("/login")[1]
-    assert cookies["bottle.sess.sig"] == signature(digest, cookies["bottle.sess"])
+    assert cookies["bottle.sess.sig"] == signature(cookies["bottle.sess"], digest)
 
 
 @CROSSINGS

@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from scripts.processes import ROOT
+from harness.processes import ROOT
 
 OLD_PYTHONS = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.[89].*/bin/python")))
 
 
 def check_python(python):
-    return subprocess.run([python, "-m", "scripts.check_python"], cwd=ROOT, capture_output=True,
+    return subprocess.run([python, "-m", "workshop.check_python"], cwd=ROOT, capture_output=True,
                           text=True, timeout=30)
 
 

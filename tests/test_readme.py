@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from scripts.processes import ROOT
+from harness.processes import ROOT
 
 
 ENGLISH = ["README.md", "step1_cookie_session/README.md", "step2_redis_session/README.md",

@@ -7,8 +7,8 @@ import pytest
 import requests
 from webtest import TestApp
 
-import step1_cookie_session.__main__ as main1
-import step2_redis_session.__main__ as main2
+import step1_cookie_session.server as server1
+import step2_redis_session.server as server2
 from support import step1_client, step2_client
 
 SECRET_PASSWORD = "pw-never-in-the-log"
@@ -29,7 +29,7 @@ def session_parts(out):
 
 
 def test_step1_logs_what_each_request_did_to_the_session():
-    app, out = logged(step1_client(), main1.request_log)
+    app, out = logged(step1_client(), server1.request_log)
     app.get("/")
     app.post("/login", LOGIN)
     app.post("/login", LOGIN)
@@ -43,7 +43,7 @@ def test_step1_logs_what_each_request_did_to_the_session():
 
 
 def test_step2_logs_the_redis_commands_and_only_an_ids_first_characters(redis_server):
-    app, out = logged(step2_client(redis_server.url), main2.request_log)
+    app, out = logged(step2_client(redis_server.url), server2.request_log)
     app.post("/login", LOGIN)
     first = app.cookies["bottle.sess"]
     app.post("/login", LOGIN)
@@ -56,7 +56,7 @@ def test_step2_logs_the_redis_commands_and_only_an_ids_first_characters(redis_se
 
 
 def test_step2_logs_the_command_that_met_a_redis_fault(breakable_redis):
-    app, out = logged(step2_client(breakable_redis.url), main2.request_log)
+    app, out = logged(step2_client(breakable_redis.url), server2.request_log)
     breakable_redis.stop()
     app.post("/login", LOGIN, status=503)
     assert session_parts(out) == [("POST", "/login", "503", "none (SET)")]
@@ -64,7 +64,7 @@ def test_step2_logs_the_command_that_met_a_redis_fault(breakable_redis):
 
 @pytest.mark.parametrize("path", ["/a\nGET / 200 0.1 ms  session: read", "/%E5%BC%A0 x", "/\x1b[31m"])
 def test_odd_paths_are_logged_on_one_line_percent_encoded(path):
-    app, out = logged(step1_client(), main1.request_log)
+    app, out = logged(step1_client(), server1.request_log)
     app.get(path.encode("utf-8").decode("latin-1"), status=404)
     ((method, logged_path, status, _),) = session_parts(out)
     assert logged_path.isprintable() and "\n" not in logged_path and "%" in logged_path

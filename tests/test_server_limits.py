@@ -1,10 +1,8 @@
-"""What waitress answers before the app sees a request, and where a slow client stops it.
+"""What the server refuses before the app sees a request: waitress's own answers.
 
-These pin down the truth that the README's table tells: the server, not the
-app, refuses these requests, so its answers are waitress's own (several lines,
-and without the app's nosniff header). And about 100 connections that trickle
-their headers take every connection that waitress accepts (its
-connection_limit): a buffering reverse proxy is what protects a deployment.
+These pin down the truth that the bad-input table tells (docs/bad-input-and-faults.md):
+the server, not the app, refuses these requests, so its answers are waitress's
+own (several lines, and without the app's nosniff header).
 """
 
 import socket
@@ -13,11 +11,7 @@ import time
 import pytest
 import requests
 
-from scripts.processes import wait_until
-
 pytestmark = pytest.mark.slow  # starts servers in subprocesses
-
-CONNECTION_LIMIT = 100  # waitress's default, which the steps keep
 
 
 def raw_request(port, head, body=b""):
@@ -58,18 +52,16 @@ def test_body_one_byte_under_the_limit_reaches_the_app(any_server):
     assert "X-Content-Type-Options: nosniff" in headers
 
 
-def test_trickling_clients_at_the_connection_limit_lock_everyone_out(start_server):
-    server = start_server("step1_cookie_session", "--quiet")
-    slow = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(CONNECTION_LIMIT)]
-    try:
-        for connection in slow:
-            connection.sendall(b"POST /login HTTP/1.1\r\nHost: localhost\r\n")  # and no more
-        time.sleep(0.5)
-        with pytest.raises(requests.Timeout):
-            requests.get(server.url, timeout=2)
-    finally:
-        for connection in slow:
-            connection.close()
-    page = wait_until(lambda: requests.get(server.url, timeout=2), "the page, once they left")
-    assert page.status_code == 200
-    assert server.output().count("reached the connection limit") == 1
+def test_body_of_megabytes_is_refused_quickly_with_413(any_server):
+    start = time.monotonic()
+    res = requests.post(any_server.url + "/login", data=b"usr=" + b"a" * 5_000_000,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert time.monotonic() - start < 2
+    assert res.status_code == 413 and "8192" in res.text
+
+
+def test_chunked_body_of_megabytes_is_refused_with_413(any_server):
+    chunks = (b"usr=" if i == 0 else b"a" * 65_536 for i in range(80))  # no Content-Length
+    res = requests.post(any_server.url + "/login", data=chunks,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert res.status_code == 413

@@ -6,12 +6,7 @@ import time
 
 import pytest
 
-from support import ZHANG_SAN, cookies_set_by
-
-
-def forge(session):
-    """A cookie as a learner would write one in the console: btoa(JSON.stringify(…))."""
-    return base64.b64encode(json.dumps(session).encode()).decode()
+from support import ZHANG_SAN, cookie_of, cookies_set_by, edited_cookie
 
 
 def test_cookie_is_bare_base64_of_the_posted_form(step1_app):
@@ -27,9 +22,8 @@ def test_cookie_is_bare_base64_of_the_posted_form(step1_app):
 
 def test_edited_cookie_makes_the_server_greet_the_forged_name(step1_app):
     step1_app.post("/login", ZHANG_SAN)
-    session = json.loads(base64.b64decode(step1_app.cookies["bottle.sess"]))
+    forged = edited_cookie(step1_app.cookies["bottle.sess"], usr="admin")
     step1_app.reset()  # the edited cookie replaces the one the server sent
-    forged = forge({**session, "usr": "admin"})
     res = step1_app.post("/login", ZHANG_SAN, headers={"Cookie": f"bottle.sess={forged}"})
     assert res.text == "欢迎，admin"
 
@@ -45,7 +39,7 @@ def test_expired_or_unstamped_cookie_counts_as_no_session(step1_app, expire):
     session = {"usr": "admin", "psd": "x", "_maxAge": 86_400_000}
     if expire is not None:
         session["_expire"] = expire
-    res = step1_app.post("/login", ZHANG_SAN, headers={"Cookie": f"bottle.sess={forge(session)}"})
+    res = step1_app.post("/login", ZHANG_SAN, headers={"Cookie": f"bottle.sess={cookie_of(session)}"})
     assert res.text == "您第一次登录系统"
 
 

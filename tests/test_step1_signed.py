@@ -1,8 +1,6 @@
 """Step 1 with --signed: koa-session's signed mode. Tampering stops counting; reading does not."""
 
 import base64
-import hashlib
-import hmac
 import json
 import os
 
@@ -10,11 +8,9 @@ import pytest
 import requests
 from webtest import TestApp
 
-from support import ZHANG_SAN, cookies_set_by, run_module
+from support import SECRET, ZHANG_SAN, cookies_set_by, edited_cookie, run_module, signature
 from step1_cookie_session.app import create_app
 from step1_cookie_session.session import CookieSession
-
-SECRET = "a-workshop-secret-of-thirty-two-characters"
 
 
 @pytest.fixture
@@ -23,14 +19,9 @@ def signed():
     return TestApp(create_app(CookieSession(signed=True, secret=SECRET)))
 
 
-def hmac_of(value):
-    mac = hmac.new(SECRET.encode(), f"bottle.sess={value}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
 def test_signature_is_hmac_sha256_of_name_and_value(signed):
     cookies = cookies_set_by(signed.post("/login", ZHANG_SAN))
-    assert cookies["bottle.sess.sig"] == hmac_of(cookies["bottle.sess"])
+    assert cookies["bottle.sess.sig"] == signature(cookies["bottle.sess"])
 
 
 def test_signed_cookie_is_still_readable(signed):
@@ -39,8 +30,7 @@ def test_signed_cookie_is_still_readable(signed):
 
 
 def forged_value(value):
-    session = json.loads(base64.b64decode(value))
-    return base64.b64encode(json.dumps({**session, "usr": "admin"}).encode()).decode()
+    return edited_cookie(value, usr="admin")
 
 
 @pytest.mark.parametrize("tamper", [
@@ -48,7 +38,7 @@ def forged_value(value):
     lambda value, sig: (value, sig[:-1] + ("A" if sig[-1] != "A" else "B")),
     lambda value, sig: (value, ""),
     lambda value, sig: (value, None),
-    lambda value, sig: (forged_value(value), hmac_of(forged_value(value)).lower()),
+    lambda value, sig: (forged_value(value), signature(forged_value(value)).lower()),
 ], ids=["edited value", "edited signature", "empty signature", "no signature", "guessed"])
 def test_tampered_cookie_counts_as_no_session(signed, tamper):
     cookies = cookies_set_by(signed.post("/login", ZHANG_SAN))
@@ -85,12 +75,12 @@ def test_signed_server_sets_both_cookies(start_server):
     assert "(signed)" in server.banner
     browser = requests.Session()
     browser.post(server.url + "/login", ZHANG_SAN)
-    assert browser.cookies["bottle.sess.sig"] == hmac_of(browser.cookies["bottle.sess"])
+    assert browser.cookies["bottle.sess.sig"] == signature(browser.cookies["bottle.sess"])
     assert browser.post(server.url + "/login", ZHANG_SAN).text == "欢迎，张三"
 
 
 def test_signed_cookie_past_its_expiry_counts_as_no_session(signed):
     stale = json.dumps({"usr": "张三", "psd": "1", "_expire": 1, "_maxAge": 86_400_000})
     value = base64.b64encode(stale.encode()).decode()
-    header = f"bottle.sess={value}; bottle.sess.sig={hmac_of(value)}"
+    header = f"bottle.sess={value}; bottle.sess.sig={signature(value)}"
     assert signed.post("/login", ZHANG_SAN, headers={"Cookie": header}).text == "您第一次登录系统"

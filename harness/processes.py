@@ -1,4 +1,4 @@
-"""Free ports, and programs run on them: one runner for the scripts and the tests alike."""
+"""Free ports, and programs run on them: one runner for the tests and the measurements alike."""
 
 import os
 import socket
@@ -7,8 +7,6 @@ import tempfile
 import time
 from contextlib import closing, contextmanager
 from pathlib import Path
-
-import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,37 +87,3 @@ def running(argv, port, **kwargs):
         yield process
     finally:
         process.stop()
-
-
-class LocalCluster:
-    """A Redis Cluster on this machine: masters on free ports, no replicas, data in workdir.
-
-    It needs redis-server and redis-cli (Redis 7 or newer, for --cluster-port).
-    """
-
-    def __init__(self, workdir, masters=3):
-        self.ports = [free_port() for _ in range(masters)]
-        # Each node's bus port is chosen too: the default, port + 10000, may not exist.
-        self.nodes = [Process(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(workdir), "--cluster-enabled", "yes",
-             "--cluster-port", str(free_port()), "--cluster-config-file", f"nodes-{port}.conf"],
-            port) for port in self.ports]
-        subprocess.run(["redis-cli", "--cluster", "create",
-                        *(f"127.0.0.1:{port}" for port in self.ports),
-                        "--cluster-replicas", "0", "--cluster-yes"],
-                       check=True, capture_output=True, timeout=60)
-        wait_until(lambda: self.states() == {"ok"} or 1 / 0, "the cluster's slots", timeout=20)
-        self.url = f"redis://127.0.0.1:{self.ports[0]}/0"
-
-    def states(self):
-        """The cluster_state that each node reports: {"ok"} once every slot is served."""
-        return {self.node(port).cluster("info")["cluster_state"] for port in self.ports}
-
-    def node(self, port):
-        """A plain client of one node, which knows nothing of the others."""
-        return redis.Redis(port=port)
-
-    def stop(self):
-        for node in self.nodes:
-            node.stop()

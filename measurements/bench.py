@@ -1,4 +1,4 @@
-"""What does moving the session into Redis cost? python -m scripts.bench
+"""What does moving the session into Redis cost? python -m measurements.bench
 
 Starts, on free ports: a private redis-server, step 1's server and step 2's
 server (the same waitress server, the same machine). Then, in alternating
@@ -7,7 +7,7 @@ rounds so that drift in the machine's speed hits every figure alike, it times:
 - step 1: a read-only request (POST /login with a live session), over HTTP;
 - step 2: the same request, which also reads the session from Redis;
 - a control: step 1's server doing one bare GET per request, its reply unused
-  (scripts/control_server.py): what one round trip costs inside any request;
+  (measurements/control_server.py): what one round trip costs inside any request;
 - the floor: a bare redis-py GET of that session, one Redis round trip.
 
 It prints the medians (and the spread of the rounds), step 2 / step 1, and
@@ -27,7 +27,6 @@ import argparse
 import http.client
 import os
 import platform
-import shutil
 import statistics
 import sys
 import tempfile
@@ -38,7 +37,8 @@ from urllib.parse import urlencode
 
 import redis
 
-from scripts.processes import free_port, running
+from harness.private_redis import commands_served, exit_unless_installed, redis_server_argv
+from harness.processes import free_port, running
 from step2_redis_session.store import KEY_PREFIX
 
 LOGIN_BODY = urlencode({"usr": "张三", "psd": "123"})
@@ -74,15 +74,6 @@ def per_call(call, times):
     return (time.perf_counter() - start) / times
 
 
-def commands(admin, action):
-    """{command: calls} that Redis served while action ran (INFO commandstats)."""
-    admin.config_resetstat()
-    action()
-    stats = admin.info("commandstats")
-    return {name.removeprefix("cmdstat_"): s["calls"] for name, s in stats.items()
-            if name.removeprefix("cmdstat_").split("|")[0] not in ("info", "config")}
-
-
 def machine():
     model = next((line.split(":", 1)[1].strip() for line in
                   Path("/proc/cpuinfo").read_text().splitlines()
@@ -92,7 +83,7 @@ def machine():
 
 
 def main():
-    parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m measurements.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--requests", type=int, default=300, help="requests per round and kind")
     parser.add_argument("--no-pin", action="store_true", help="do not pin to one CPU core")
@@ -100,21 +91,18 @@ def main():
     pinned = not args.no_pin and hasattr(os, "sched_setaffinity")
     if pinned:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # children inherit it
-    if not shutil.which("redis-server"):
-        sys.exit("The benchmark needs redis-server (Debian: apt-get install redis-server).")
+    exit_unless_installed("redis-server", what="The benchmark")
 
     with ExitStack() as stack:
         redis_port, port1, port2, port_control = free_port(), free_port(), free_port(), free_port()
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
-        stack.enter_context(running(["redis-server", "--port", str(redis_port), "--bind",
-                                     "127.0.0.1", "--save", "", "--appendonly", "no",
-                                     "--dir", workdir], redis_port))
+        stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port))
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
         stack.enter_context(running([sys.executable, "-m", "step1_cookie_session",
                                      "--port", str(port1)], port1))
         stack.enter_context(running([sys.executable, "-m", "step2_redis_session",
                                      "--port", str(port2), "--redis-url", redis_url], port2))
-        stack.enter_context(running([sys.executable, "-m", "scripts.control_server",
+        stack.enter_context(running([sys.executable, "-m", "measurements.control_server",
                                      str(port_control), redis_url], port_control))
 
         step1, step2, control = Browser(port1), Browser(port2), Browser(port_control)
@@ -142,9 +130,9 @@ def main():
         admin = redis.Redis.from_url(redis_url)
         admin.ping()
         counts = {
-            "read (POST /login, live session)": commands(admin, lambda: step2.post("/login", LOGIN_BODY)),
-            "logout (POST /logout)": commands(admin, lambda: step2.post("/logout")),
-            "login (POST /login, no session)": commands(admin, lambda: step2.post("/login", LOGIN_BODY)),
+            "read (POST /login, live session)": commands_served(admin, lambda: step2.post("/login", LOGIN_BODY)),
+            "logout (POST /logout)": commands_served(admin, lambda: step2.post("/logout")),
+            "login (POST /login, no session)": commands_served(admin, lambda: step2.post("/login", LOGIN_BODY)),
         }
 
     median = {name: statistics.median(values) for name, values in samples.items()}

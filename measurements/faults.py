@@ -1,4 +1,4 @@
-"""Step 2 under each Redis fault, measured: python -m scripts.faults
+"""Step 2 under each Redis fault, measured: python -m measurements.faults
 
 Starts a private redis-server and step 2's real server on free ports, puts
 Redis into one fault after another, and prints the README's table: what a login
@@ -8,11 +8,9 @@ The tests (tests/test_step2_faults.py, tests/test_step2_outage.py) assert the
 same behaviour; this script reports the figures. It needs redis-server.
 """
 
-import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -20,7 +18,8 @@ from contextlib import ExitStack
 import redis
 import requests
 
-from scripts.processes import free_port, running, wait_until
+from harness.private_redis import exit_unless_installed, redis_server_argv, stall
+from harness.processes import free_port, running, wait_until
 
 LOGIN = {"usr": "张三", "psd": "123"}
 
@@ -83,15 +82,12 @@ def frozen_under_load(redis_proc, url, clients=32, seconds=6, frozen=1.5):
 
 
 def main():
-    if not shutil.which("redis-server"):
-        sys.exit("This needs redis-server (Debian: apt-get install redis-server).")
+    exit_unless_installed("redis-server")
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
         redis_port, port = free_port(), free_port()
         redis_server = stack.enter_context(running(
-            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", workdir, "--enable-debug-command", "local"],
-            redis_port))
+            redis_server_argv(redis_port, workdir, "--enable-debug-command", "local"), redis_port))
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
         server = stack.enter_context(running(
             [sys.executable, "-m", "step2_redis_session", "--port", str(port),
@@ -106,11 +102,8 @@ def main():
         print("| fault | a new login answers | first request, then the next | a live session's "
               "read | the server's log |\n|---|---|---|---|---|")
         row("none", server, url)
-        def slow_down():  # DEBUG SLEEP blocks its caller: run it beside the requests
-            threading.Thread(target=admin.execute_command, args=("DEBUG", "SLEEP", "0.3")).start()
-            time.sleep(0.05)
-
-        row("slow: Redis stalls 0.3 s (DEBUG SLEEP)", server, url, before=slow_down)
+        row("slow: Redis stalls 0.3 s (DEBUG SLEEP)", server, url,
+            before=lambda: stall(admin, 0.3))
         time.sleep(0.5)
         row("out of memory (maxmemory 1, noeviction)", server, url,
             before=lambda: (admin.config_set("maxmemory-policy", "noeviction"),

@@ -1,4 +1,4 @@
-"""Make the READMEs' pictures again: python -m scripts.screenshots
+"""Make the walkthroughs' pictures again: python -m measurements.screenshots
 
 It starts both steps' real servers on free ports (step 2 on its embedded Redis),
 logs in twice from the page in Chromium, and saves docs/img/step1.png and
@@ -22,8 +22,8 @@ from contextlib import contextmanager
 import redis
 from playwright.sync_api import sync_playwright
 
-from scripts.chromium import launch, log_in_twice
-from scripts.processes import ROOT, free_port, running
+from harness.chromium import launch, log_in_twice
+from harness.processes import ROOT, free_port, running
 from step2_redis_session.store import KEY_PREFIX
 
 OUT = ROOT / "docs" / "img"

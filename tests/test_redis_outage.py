@@ -11,10 +11,11 @@ import pytest
 import requests
 from webtest import TestApp
 
-from scripts.processes import wait_until
+from harness.private_redis import stall
+from harness.processes import wait_until
 from step2_redis_session.faults import COOL_DOWN
-from step2_redis_session.store import WORST_WAIT
-from support import ZHANG_SAN, step2_client
+from step2_redis_session.connection import WORST_WAIT
+from support import ZHANG_SAN, logged_in, session_key, step2_client
 
 #: The README's promise: every answer within this many seconds, 200 or 503.
 PROMISE = 2.0
@@ -69,23 +70,18 @@ def test_open_breaker_answers_at_once_then_lets_one_request_try(breakable_redis)
 def test_slow_redis_within_the_timeout_is_only_slow(breakable_redis):
     app = step2_client(breakable_redis.url)
     app.post("/login", ZHANG_SAN)
-    admin = breakable_redis.client()
-    with ThreadPoolExecutor(1) as pool:
-        sleeping = pool.submit(admin.execute_command, "DEBUG", "SLEEP", "0.3")
-        time.sleep(0.05)
-        res, seconds = timed(lambda: app.post("/login", ZHANG_SAN))
-        sleeping.result()
+    sleeper = stall(breakable_redis.client(), 0.3)
+    res, seconds = timed(lambda: app.post("/login", ZHANG_SAN))
+    sleeper.join()
     assert res.text == "欢迎，张三" and 0.2 < seconds < WORST_WAIT
 
 
 def test_slow_redis_beyond_the_timeout_is_a_503_within_the_worst_wait(breakable_redis):
     app = step2_client(breakable_redis.url)
     app.post("/login", ZHANG_SAN)
-    admin = breakable_redis.client()
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(admin.execute_command, "DEBUG", "SLEEP", "2")
-        time.sleep(0.05)
-        _, seconds = timed(lambda: app.post("/login", ZHANG_SAN, status=503))
+    sleeper = stall(breakable_redis.client(), 2)
+    _, seconds = timed(lambda: app.post("/login", ZHANG_SAN, status=503))
+    sleeper.join()
     assert seconds < WORST_WAIT + SLACK
     assert recovered(app).text == "欢迎，张三"
 
@@ -144,3 +140,32 @@ def test_requests_that_need_no_redis_never_meet_the_breaker(breakable_redis, cap
     finally:
         breakable_redis.resume()
     assert "Redis answers again." not in capsys.readouterr().err
+
+
+def test_login_that_got_a_503_may_still_have_stored_its_session(breakable_redis):
+    someone, sid = logged_in(breakable_redis)  # the app now holds a connection to Redis
+    admin = breakable_redis.client()
+    admin.delete(session_key(sid))
+    breakable_redis.pause()
+    try:
+        res = TestApp(someone.app).post("/login", ZHANG_SAN, status=503)
+    finally:
+        breakable_redis.resume()
+    assert res.headers.getall("Set-Cookie") == []  # the browser got no id...
+    # ...but the SET was sent, and Redis runs it once it wakes up.
+    (orphan,) = wait_until(lambda: admin.keys(session_key("*")) or 1 / 0, "the orphan")
+    assert 0 < admin.ttl(orphan) <= 86_400  # nobody holds its id; it lives out its day
+
+
+def test_logout_that_got_a_503_may_still_have_deleted_the_session(breakable_redis):
+    app, sid = logged_in(breakable_redis)
+    breakable_redis.pause()
+    try:
+        res = app.post("/logout", status=503)
+    finally:
+        breakable_redis.resume()
+    assert res.headers.getall("Set-Cookie") == []  # the browser keeps its cookie...
+    wait_until(lambda: breakable_redis.client().exists(session_key(sid)) == 0 or 1 / 0,
+               "the DEL sent before the 503")  # ...of a session that is deleted all the same
+    time.sleep(COOL_DOWN)
+    assert app.post("/login", ZHANG_SAN).text == "您第一次登录系统"

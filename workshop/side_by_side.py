@@ -1,4 +1,4 @@
-"""Both steps at once, in one terminal: python -m scripts.side_by_side [--redis-url URL]
+"""Both steps at once, in one terminal: python -m workshop.side_by_side [--redis-url URL]
 
 Step 1 listens on port 4000 and step 2 on port 4001. Open step 1 as
 http://localhost:4000/ and step 2 as http://127.0.0.1:4001/: browsers keep
@@ -16,8 +16,9 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
-from scripts.processes import ROOT
+ROOT = Path(__file__).resolve().parent.parent
 
 URLS = {"step 1": "http://localhost:{port}/", "step 2": "http://127.0.0.1:{port}/"}
 
@@ -30,7 +31,7 @@ def relay(name, stream):
 
 
 def main():
-    parser = argparse.ArgumentParser(prog="python -m scripts.side_by_side",
+    parser = argparse.ArgumentParser(prog="python -m workshop.side_by_side",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--port-1", type=int, default=4000, help="step 1's port (default 4000)")
     parser.add_argument("--port-2", type=int, default=4001, help="step 2's port (default 4001)")

@@ -1,4 +1,4 @@
-"""How each step grows: python -m scripts.growth [--sizes 1,10000,100000,1000000]
+"""How each step grows: python -m measurements.growth [--sizes 1,10000,100000,1000000]
 
 Step 1's cost grows with what the session holds: every request carries all of
 it. Step 2's does not: every request carries a 22-character id, and Redis finds
@@ -12,12 +12,11 @@ sides, on a private redis-server (and a private 3-master Redis Cluster):
 - the bytes that the browser sends per request for the session cookie;
 - a step 2 read on the cluster, against the same read on a single Redis.
 
-Linux: it pins processes to cores as scripts/load.py does. It needs redis-server
+Linux: it pins processes to cores as measurements/load.py does. It needs redis-server
 and redis-cli.
 """
 
 import argparse
-import shutil
 import statistics
 import sys
 import tempfile
@@ -26,9 +25,10 @@ from contextlib import ExitStack
 
 import redis
 
-from scripts.bench import LOGIN_BODY, Browser, per_call
-from scripts.load import CLIENT_CORE, SERVER_CORE, pin
-from scripts.processes import LocalCluster, free_port, running
+from harness.private_redis import LocalCluster, exit_unless_installed, redis_server_argv
+from harness.processes import free_port, running
+from measurements.bench import LOGIN_BODY, Browser, per_call
+from measurements.load import CLIENT_CORE, SERVER_CORE, pin
 from step1_cookie_session.session import encode
 from step2_redis_session.store import KEY_PREFIX
 
@@ -74,23 +74,20 @@ def cookie_bytes():
 
 
 def main():
-    parser = argparse.ArgumentParser(prog="python -m scripts.growth",
+    parser = argparse.ArgumentParser(prog="python -m measurements.growth",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,10000,100000,1000000")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=300, help="requests per round")
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
-    if not (shutil.which("redis-server") and shutil.which("redis-cli")):
-        sys.exit("This needs redis-server and redis-cli (Debian: apt-get install redis-server).")
+    exit_unless_installed("redis-server", "redis-cli")
     pin(0, CLIENT_CORE)
 
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
         redis_port = free_port()
-        single = stack.enter_context(running(
-            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", workdir], redis_port))
+        single = stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port))
         pin(single.proc.pid, CLIENT_CORE)
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
         client = redis.Redis.from_url(redis_url)

@@ -1,4 +1,4 @@
-"""The benchmark scripts run, and count the Redis commands that the README quotes."""
+"""The measurement scripts run, and count the Redis commands that the measurements chapter quotes."""
 
 import pytest
 
@@ -9,7 +9,7 @@ pytestmark = pytest.mark.slow  # starts servers in subprocesses
 
 def test_bench_runs_and_counts_one_command_per_request():
     require_redis_server()
-    result = run_module("scripts.bench", "--rounds", "2", "--requests", "20", timeout=120)
+    result = run_module("measurements.bench", "--rounds", "2", "--requests", "20", timeout=120)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     for name in ("step 1 (cookie)", "step 2 (Redis)", "control: step 1 + one bare GET",
@@ -24,7 +24,7 @@ def test_bench_runs_and_counts_one_command_per_request():
 
 def test_load_benchmark_runs_three_servers_at_each_client_count():
     require_redis_server()
-    result = run_module("scripts.load", "--seconds", "0.5", "--rounds", "1", "--clients", "1,4",
+    result = run_module("measurements.load", "--seconds", "0.5", "--rounds", "1", "--clients", "1,4",
                         timeout=120)
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith(("| 1 |", "| 4 |"))]
@@ -34,7 +34,7 @@ def test_load_benchmark_runs_three_servers_at_each_client_count():
 
 def test_growth_script_measures_reads_memory_cookies_and_the_cluster():
     require_redis_server()
-    result = run_module("scripts.growth", "--sizes", "1,100", "--rounds", "1", "--requests", "20",
+    result = run_module("measurements.growth", "--sizes", "1,100", "--rounds", "1", "--requests", "20",
                         timeout=120)
     assert result.returncode == 0, result.stderr
     assert "| 100 | " in result.stdout
@@ -45,7 +45,7 @@ def test_growth_script_measures_reads_memory_cookies_and_the_cluster():
 
 def test_faults_script_reports_each_fault_with_its_answer():
     require_redis_server()
-    result = run_module("scripts.faults", timeout=180)
+    result = run_module("measurements.faults", timeout=180)
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ")][1:]
     assert [row.split(" | ")[1][:3] for row in rows] == ["200", "200", "503", "503", "503", "503"]

@@ -4,15 +4,17 @@ It answers "what does one Redis round trip cost any server, inside a request?",
 so that step 2 can be compared with that, and not only with a GET in a tight
 loop. It runs on step 1's own server settings. It is not part of the workshop:
 
-    python -m scripts.control_server PORT REDIS_URL
+    python -m measurements.control_server PORT REDIS_URL
 """
 
+import argparse
 import sys
 
-from step1_cookie_session.__main__ import listen
 from step1_cookie_session.app import create_app
+from step1_cookie_session.server import bind, serve
 from step1_cookie_session.session import CookieSession
-from step2_redis_session.store import KEY_PREFIX, connect
+from step2_redis_session.connection import connect
+from step2_redis_session.store import KEY_PREFIX
 
 
 def with_one_get(app, client):
@@ -25,4 +27,6 @@ def with_one_get(app, client):
 
 if __name__ == "__main__":
     port, redis_url = int(sys.argv[1]), sys.argv[2]
-    listen(with_one_get(create_app(CookieSession()), connect(redis_url)), "127.0.0.1", port).run()
+    args = argparse.Namespace(host="127.0.0.1", port=port, quiet=True)
+    app = with_one_get(create_app(CookieSession()), connect(redis_url))
+    serve(bind(app, args), args, ["Control: step 1 plus one bare GET per request."])

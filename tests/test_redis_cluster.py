@@ -11,11 +11,8 @@ import redis
 import requests
 from webtest import TestApp
 
-import step2_redis_session.app
-from step2_redis_session.faults import GuardedStore
-from step2_redis_session.session import RedisSession
-from step2_redis_session.store import RedisStore, connect
-from support import PrivateCluster, ZHANG_SAN, run_module, session_key
+from step2_redis_session.connection import connect
+from support import PrivateCluster, ZHANG_SAN, run_module, session_key, step2_client
 
 pytestmark = pytest.mark.slow  # starts a cluster of redis-servers
 
@@ -33,8 +30,7 @@ def cluster():
 @pytest.fixture
 def cluster_app(cluster):
     """Step 2's app with a cluster client, in process; the cluster is emptied after."""
-    store = GuardedStore(RedisStore(connect(cluster.url, cluster=True)))
-    yield TestApp(step2_redis_session.app.create_app(RedisSession(store)))
+    yield step2_client(cluster.url, cluster=True)
     for port in cluster.ports:
         cluster.node(port).flushdb()
 
@@ -108,8 +104,7 @@ def test_embedded_redis_cannot_be_a_cluster():
 
 def test_a_cluster_that_is_gone_answers_503():
     gone = PrivateCluster()
-    app = TestApp(step2_redis_session.app.create_app(
-        RedisSession(GuardedStore(RedisStore(connect(gone.url, cluster=True))))))
+    app = step2_client(gone.url, cluster=True)
     app.post("/login", ZHANG_SAN)
     gone.stop()
     for _ in range(3):

@@ -1,8 +1,8 @@
-"""Step 2 under load: python -m scripts.load [--clients 1,8,32,64] [--rounds N] [--chart PATH]
+"""Step 2 under load: python -m measurements.load [--clients 1,8,32,64] [--rounds N] [--chart PATH]
 
 Starts, on free ports, a private redis-server and three servers: step 1, step 2,
 and the control (step 1 plus one bare Redis GET per request, see
-scripts/control_server.py). For each number of clients, each server in turn
+measurements/control_server.py). For each number of clients, each server in turn
 gets that many keep-alive connections at once. Each connection is one user: it
 logs in once, then keeps sending POST /login, which reads its own live session
 (in step 2, one Redis GET). It prints requests per second and the p50 and p99
@@ -16,7 +16,6 @@ not add 64 Python threads to a 2-core machine. It needs redis-server.
 import argparse
 import asyncio
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -24,12 +23,13 @@ import time
 from contextlib import ExitStack
 from urllib.parse import urlencode
 
-from scripts.processes import free_port, running
+from harness.private_redis import exit_unless_installed, redis_server_argv
+from harness.processes import free_port, running
 
 SERVERS = {
     "step 1": ["-m", "step1_cookie_session", "--quiet", "--port", "{port}"],
     "step 2": ["-m", "step2_redis_session", "--quiet", "--port", "{port}", "--redis-url", "{redis}"],
-    "control": ["-m", "scripts.control_server", "{port}", "{redis}"],
+    "control": ["-m", "measurements.control_server", "{port}", "{redis}"],
 }
 
 
@@ -115,7 +115,7 @@ def draw(results, clients, path):
 
 
 def main():
-    parser = argparse.ArgumentParser(prog="python -m scripts.load",
+    parser = argparse.ArgumentParser(prog="python -m measurements.load",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=3, help="per round")
     parser.add_argument("--rounds", type=int, default=3,
@@ -124,17 +124,15 @@ def main():
     parser.add_argument("--chart", help="where to save the chart (PNG)")
     args = parser.parse_args()
     clients = [int(n) for n in args.clients.split(",")]
-    if not shutil.which("redis-server"):
-        sys.exit("The load benchmark needs redis-server (Debian: apt-get install redis-server).")
+    exit_unless_installed("redis-server", what="The load benchmark")
 
     pin(0, CLIENT_CORE)
     results = {name: {} for name in SERVERS}
     with ExitStack() as stack:
         redis_port = free_port()
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
-        redis_server = stack.enter_context(running(
-            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", workdir], redis_port))
+        redis_server = stack.enter_context(running(redis_server_argv(redis_port, workdir),
+                                                   redis_port))
         pin(redis_server.proc.pid, CLIENT_CORE)
         ports = {}
         for name, argv in SERVERS.items():

@@ -1,4 +1,4 @@
-"""Is this Python new enough for the workshop? python3 -m scripts.check_python
+"""Is this Python new enough for the workshop? python3 -m workshop.check_python
 
 The quick start's first command, so that a Python that is too old gets one line
 that says what to do, not a wall of pip errors. Written for any Python: no

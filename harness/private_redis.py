@@ -1,0 +1,98 @@
+"""Redis servers of our own, for the tests and the measurements: never the user's Redis.
+
+Every one listens on 127.0.0.1, on a free port, and keeps nothing on disk.
+"""
+
+import shutil
+import subprocess
+import sys
+import threading
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from harness.processes import Process, free_port, wait_until
+
+
+def redis_server_argv(port, workdir, *extra):
+    """The command line of a private redis-server on 127.0.0.1:port that saves nothing."""
+    return ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--dir", str(workdir), *extra]
+
+
+def exit_unless_installed(*programs, what="This"):
+    """For a script: exit with one line if a Redis program it needs is missing."""
+    missing = [program for program in programs if not shutil.which(program)]
+    if missing:
+        sys.exit(f"{what} needs {' and '.join(programs)} "
+                 "(Debian: apt-get install redis-server).")
+
+
+def commands_served(admin, action):
+    """{command: calls} that Redis served while action() ran, from INFO commandstats.
+
+    The admin's own INFO and CONFIG are left out. Real Redis only: fakeredis has no INFO.
+    """
+    admin.config_resetstat()
+    action()
+    stats = admin.info("commandstats")
+    return {name.removeprefix("cmdstat_"): counts["calls"] for name, counts in stats.items()
+            if name.removeprefix("cmdstat_").split("|")[0] not in ("info", "config")}
+
+
+def stall(admin, seconds):
+    """Make Redis stall for seconds (DEBUG SLEEP), beside the caller; return the thread.
+
+    DEBUG SLEEP blocks the connection that sends it, so it is sent from a thread,
+    on a connection of its own with no timeout; this returns once a probe finds
+    Redis silent.
+    """
+    where = admin.connection_pool.connection_kwargs
+    address = {"host": where["host"], "port": where["port"], "retry": Retry(NoBackoff(), 0)}
+    sleeper = threading.Thread(target=redis.Redis(**address).execute_command,
+                               args=("DEBUG", "SLEEP", seconds))
+    sleeper.start()
+    probe = redis.Redis(**address, socket_timeout=0.05)
+
+    def silent():
+        try:
+            probe.ping()
+        except redis.TimeoutError:
+            return
+        raise AssertionError("Redis still answers")
+
+    wait_until(silent, "the stall")
+    return sleeper
+
+
+class LocalCluster:
+    """A Redis Cluster on this machine: masters on free ports, no replicas, data in workdir.
+
+    It needs redis-server and redis-cli (Redis 7 or newer, for --cluster-port).
+    """
+
+    def __init__(self, workdir, masters=3):
+        self.ports = [free_port() for _ in range(masters)]
+        # Each node's bus port is chosen too: the default, port + 10000, may not exist.
+        self.nodes = [Process(redis_server_argv(
+            port, workdir, "--cluster-enabled", "yes", "--cluster-port", str(free_port()),
+            "--cluster-config-file", f"nodes-{port}.conf"), port) for port in self.ports]
+        subprocess.run(["redis-cli", "--cluster", "create",
+                        *(f"127.0.0.1:{port}" for port in self.ports),
+                        "--cluster-replicas", "0", "--cluster-yes"],
+                       check=True, capture_output=True, timeout=60)
+        wait_until(lambda: self.states() == {"ok"} or 1 / 0, "the cluster's slots", timeout=20)
+        self.url = f"redis://127.0.0.1:{self.ports[0]}/0"
+
+    def states(self):
+        """The cluster_state that each node reports: {"ok"} once every slot is served."""
+        return {self.node(port).cluster("info")["cluster_state"] for port in self.ports}
+
+    def node(self, port):
+        """A plain client of one node, which knows nothing of the others."""
+        return redis.Redis(port=port)
+
+    def stop(self):
+        for node in self.nodes:
+            node.stop()

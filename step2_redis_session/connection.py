@@ -1,0 +1,59 @@
+"""How step 2 reaches Redis: one client for the whole process, with timeouts.
+
+Plumbing, not the lesson: the store (store.py) takes whatever client this
+module makes, one Redis or a Redis Cluster alike.
+"""
+
+import sys
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from .redis_url import redacted
+
+#: Seconds that one command waits for a Redis that has stopped answering.
+COMMAND_TIMEOUT = 0.5
+#: One retry lets a pooled connection that Redis closed (say, on a restart)
+#: reconnect unseen.
+RETRIES = 1
+#: The longest that one command can keep a request waiting: every try times out.
+WORST_WAIT = COMMAND_TIMEOUT * (1 + RETRIES)
+#: What a Redis client may raise: redis-py's cluster client has an error of its own.
+CLIENT_ERRORS = (redis.RedisError, redis.exceptions.RedisClusterException)
+
+
+def connect(url, cluster=False):
+    """The process's one Redis client. Its connection pool serves every request.
+
+    The timeouts bound how long a request waits for a Redis that has stopped
+    answering (``WORST_WAIT``), so that it gets a 503 instead of hanging.
+
+    With cluster=True, url names any one node of a Redis Cluster, and the client
+    finds the others. It sends each key to the master that owns the key's hash
+    slot, so sessions spread over the masters; ``RedisStore`` is the same.
+    """
+    client = redis.RedisCluster if cluster else redis.Redis
+    return client.from_url(url, socket_timeout=COMMAND_TIMEOUT,
+                           socket_connect_timeout=COMMAND_TIMEOUT,
+                           retry=Retry(NoBackoff(), RETRIES))
+
+
+def connect_or_exit(url, cluster):
+    """connect(), or exit with one line: a cluster client asks the node for the others now."""
+    try:
+        return connect(url, cluster)
+    except CLIENT_ERRORS as exc:
+        sys.exit(f"Cannot reach the Redis Cluster at {redacted(url)}: {exc}")
+
+
+def ping_redis(client, url, named):
+    """True if Redis answers. If not: exit with one line when the user named the URL, else False."""
+    try:
+        client.ping()
+        return True
+    except redis.RedisError as exc:
+        if named:
+            sys.exit(f"Cannot reach Redis at {redacted(url)}: {exc}")
+    print(f"No Redis answers at {redacted(url)}.", flush=True)
+    return False

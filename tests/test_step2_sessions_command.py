@@ -1,0 +1,61 @@
+"""``python -m step2_redis_session sessions``: the store, looked into without redis-cli."""
+
+import subprocess
+import sys
+
+import pytest
+
+from harness.processes import ROOT, free_port
+from support import run_module, session_key
+
+pytestmark = pytest.mark.slow  # runs python -m … in subprocesses
+
+
+def test_sessions_listing_cut_short_by_head_is_no_error(real_redis):
+    client = real_redis.client()
+    for number in range(3000):  # more than a pipe holds, so that head leaves mid-listing
+        client.set(session_key(f"{number:022d}"), '{"usr": "someone"}', ex=600)
+    listing = subprocess.run(
+        f"{sys.executable} -m step2_redis_session sessions --redis-url {real_redis.url} | head -1",
+        shell=True, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert listing.stdout.startswith(session_key("0000")) and listing.stdout.count("\n") == 1
+    assert listing.stderr == ""
+
+
+def test_sessions_listing_shows_good_sessions_beside_a_bad_key(real_redis):
+    client = real_redis.client()
+    client.set(session_key("GoodSessionGoodSession"), '{"usr": "张三"}', ex=600)
+    client.rpush(session_key("BadKeyBadKeyBadKeyBadKe"), "a list")
+    listing = run_module("step2_redis_session", "sessions", "--redis-url", real_redis.url)
+    assert listing.returncode == 0, listing.stderr
+    assert '"usr": "张三"' in listing.stdout
+    assert session_key("BadKeyBadKeyBadKeyBadKe") in listing.stdout
+    assert "(not a session: a list)" in listing.stdout
+
+
+def test_sessions_listing_escapes_what_could_write_to_the_terminal(real_redis):
+    client = real_redis.client()
+    client.set(session_key("\x1b]0;PWNED\x07\nSESSION:forged"), "\x00\x1b[5m", ex=600)
+    client.set(b"SESSION:\xff\xfe", "x", ex=600)
+    listing = run_module("step2_redis_session", "sessions", "--redis-url", real_redis.url)
+    assert listing.returncode == 0 and listing.stderr == ""
+    assert "\x1b" not in listing.stdout and "\x00" not in listing.stdout
+    assert listing.stdout.count("\n") == 4  # two sessions, two lines each
+    assert "SESSION:\\xff\\xfe" in listing.stdout
+
+
+def test_sessions_command_lists_and_shows_sessions(embedded_login):
+    url, sid = embedded_login
+    for args in (["--redis-url", url], [sid, "--redis-url", url], ["--redis-url", url, sid]):
+        shown = run_module("step2_redis_session", "sessions", *args)
+        assert shown.returncode == 0
+        assert f"{session_key(sid)}  (expires in 86" in shown.stdout
+        assert '"usr": "张三"' in shown.stdout
+
+
+def test_sessions_command_says_when_there_is_nothing(embedded_login):
+    url, _ = embedded_login
+    missing = run_module("step2_redis_session", "sessions", "NoSuchSessionNoSuchSe2", "--redis-url", url)
+    assert missing.returncode != 0 and "No session " + session_key("NoSuchSessionNoSuchSe2") in missing.stderr
+    down = run_module("step2_redis_session", "sessions", "--redis-url", f"redis://127.0.0.1:{free_port()}/0")
+    assert down.returncode != 0 and down.stderr.startswith("Cannot reach Redis at")
