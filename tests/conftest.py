@@ -58,13 +58,19 @@ def redis_client(redis_server):
 
 @pytest.fixture(params=support.APP_KINDS)
 def any_app(request, redis_servers):
-    """Each app in turn, in process: step 1, and step 2 on each kind of Redis."""
+    """Each app in turn, in process: step 1, and step 2 on each kind of Redis.
+
+    app.kind names which; app.redis is a client of step 2's Redis (None in step 1).
+    """
     if request.param == "step1":
-        yield support.step1_client()
-        return
-    server = redis_servers(request.param.removeprefix("step2-"))
-    yield support.step2_client(server.url)
-    server.client().flushdb()
+        app, server = support.step1_client(), None
+    else:
+        server = redis_servers(request.param.removeprefix("step2-"))
+        app = support.step2_client(server.url)
+    app.kind, app.redis = request.param, server and server.client()
+    yield app
+    if server:
+        server.client().flushdb()
 
 
 @pytest.fixture

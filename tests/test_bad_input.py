@@ -2,11 +2,13 @@
 and a malformed session, in the cookie or in Redis, is no session."""
 
 import base64
+import json
 import socket
 
 import pytest
+import requests
 
-from support import ZHANG_SAN, logged_in, session_key
+from support import ZHANG_SAN, cookie_of, logged_in, session_key
 
 
 URLENCODED = "application/x-www-form-urlencoded"
@@ -69,6 +71,8 @@ def b64(raw):
     "", "!!!", "not base64 at all", b64(b"not json"), b64(b"[1, 2]"), b64(b'"text"'),
     b64(b"\xff\xfe{}"), b64(b"[" * 3000), "eyJ1c3IiOiJhIn0", "\u5f20\u4e09",
     b64(b'{"usr":"\\ud800x","_expire":99999999999999}'),  # a lone surrogate: no text at all
+    b64(b'{"usr":"admin","_expire":Infinity}'), b64(b'{"usr":"admin","_expire":1e400}'),
+    b64(b'{"usr":"admin","_expire":NaN}'),  # not JSON, or no time: koa-session refuses them too
     "AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAA0", "../../etc/passwd", "*",
 ])
 def test_malformed_cookie_counts_as_no_session(any_app, cookie):
@@ -111,3 +115,39 @@ def test_cookie_header_bytes_that_are_not_utf8_count_as_no_session(any_server):
         reply = b"".join(iter(lambda: raw.recv(4096), b""))
     assert reply.startswith(b"HTTP/1.1 200")
     assert "您第一次登录系统".encode() in reply
+
+
+@pytest.mark.parametrize("usr", ["\x1b[2J\x1b[Hadmin", "a\x07", "x\r\nSet-Cookie: y=1", "\x9b31m"],
+                         ids=["ESC", "BEL", "CR LF", "C1 CSI"])
+def test_a_session_holding_control_characters_is_no_session(any_app, usr):
+    """The form refuses them; a session that holds them was written by someone else."""
+    if "step1" in any_app.kind:
+        cookie = cookie_of({"usr": usr, "_expire": 9e12})
+    else:
+        cookie = "ControlCharactersInside"[:22]
+        any_app.redis.set(session_key(cookie), json.dumps({"usr": usr}), ex=600)
+    res = any_app.post("/login", ZHANG_SAN, headers={"Cookie": f"bottle.sess={cookie}"})
+    assert res.text == "您第一次登录系统"
+
+
+def test_two_cookie_header_lines_as_waitress_joins_them_are_read(any_app):
+    """waitress joins two Cookie: lines with ", "; the first bottle.sess wins, as in Koa."""
+    any_app.post("/login", ZHANG_SAN)
+    live = any_app.cookies["bottle.sess"]
+    any_app.reset()
+    joined = f"theme=dark, bottle.sess={live}, bottle.sess=AnotherIdAnotherIdAnot"
+    assert any_app.post("/login", ZHANG_SAN, headers={"Cookie": joined}).text == "欢迎，张三"
+
+
+@pytest.mark.slow
+def test_two_cookie_header_lines_reach_the_app_joined(any_server):
+    browser = requests.Session()
+    browser.post(any_server.url + "/login", ZHANG_SAN)
+    head = (b"POST /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            b"Cookie: theme=dark\r\nCookie: bottle.sess=%s\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 11\r\n\r\n"
+            % browser.cookies["bottle.sess"].encode())
+    with socket.create_connection(("127.0.0.1", any_server.port)) as raw:
+        raw.sendall(head + b"usr=a&psd=b")
+        reply = b"".join(iter(lambda: raw.recv(4096), b""))
+    assert "欢迎，张三".encode() in reply

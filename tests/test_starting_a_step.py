@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from harness.processes import free_port
+from step1_cookie_session.server import address_to_open
 from support import ZHANG_SAN, run_module
 
 pytestmark = pytest.mark.slow  # starts servers in subprocesses
@@ -62,3 +63,13 @@ def test_address_not_on_this_machine_says_so(module):
     assert "not one of this machine's. Check --host." in result.stderr
     assert "another step" not in result.stderr
 
+
+
+@pytest.mark.parametrize("host, url", [("127.0.0.1", "http://localhost:4000/"),
+                                       ("0.0.0.0", "http://localhost:4000/"),
+                                       ("::", "http://[::1]:4000/"), ("::1", "http://[::1]:4000/"),
+                                       ("fe80::1", "http://[fe80::1]:4000/"),
+                                       ("192.0.2.7", "http://192.0.2.7:4000/")])
+def test_the_banner_names_an_address_that_answers(host, url):
+    """"::" listens on IPv6 alone, where localhost may mean 127.0.0.1: the banner says [::1]."""
+    assert address_to_open(host, 4000) == url
