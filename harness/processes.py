@@ -44,11 +44,14 @@ class Process:
     every deep task queue, so a piped server would hang in the middle of a test.
     """
 
-    def __init__(self, argv, port, env=None, ready_text=None, timeout=10):
+    def __init__(self, argv, port, env=None, ready_text=None, timeout=10, cpus=None, cwd=ROOT):
         self.argv, self.port = argv, port
         self._log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})},
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+        # cpus pins the program before it starts, so that every thread it will
+        # start is pinned too: pinning a running process moves only its main thread.
+        pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+        self.proc = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **(env or {})},
+                                     stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=pin)
 
         def ready():
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()

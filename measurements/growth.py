@@ -28,7 +28,7 @@ import redis
 from harness.private_redis import LocalCluster, exit_unless_installed, redis_server_argv
 from harness.processes import free_port, running
 from measurements.bench import LOGIN_BODY, Browser, per_call
-from measurements.load import CLIENT_CORE, SERVER_CORE, pin
+from measurements.load import CLIENT_CORE, SERVER_CORE, core, pin_this_process
 from step1_cookie_session.session import encode
 from step2_redis_session.store import KEY_PREFIX
 
@@ -53,10 +53,9 @@ def read_time(browser, rounds, requests):
 
 def start_step2(stack, redis_url, *flags):
     port = free_port()
-    server = stack.enter_context(running(
+    stack.enter_context(running(
         [sys.executable, "-m", "step2_redis_session", "--quiet", "--port", str(port),
-         "--redis-url", redis_url, *flags], port))
-    pin(server.proc.pid, SERVER_CORE)
+         "--redis-url", redis_url, *flags], port, cpus=core(SERVER_CORE)))
     browser = Browser(port)
     assert browser.post("/login", LOGIN_BODY) == "您第一次登录系统"
     return browser
@@ -82,13 +81,13 @@ def main():
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
     exit_unless_installed("redis-server", "redis-cli")
-    pin(0, CLIENT_CORE)
+    pin_this_process(CLIENT_CORE)
 
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
         redis_port = free_port()
-        single = stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port))
-        pin(single.proc.pid, CLIENT_CORE)
+        stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port,
+                                    cpus=core(CLIENT_CORE)))
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
         client = redis.Redis.from_url(redis_url)
         browser = start_step2(stack, redis_url)

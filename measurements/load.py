@@ -33,14 +33,23 @@ SERVERS = {
 }
 
 
-# Linux only: the web server gets a core of its own; the clients and Redis share
-# the other. Unpinned, the OS moves them about, and the figures measure that.
+# Linux only: the web server, every thread of it, gets a core of its own; the
+# clients and Redis share the other. Unpinned, the OS moves them about, and the
+# figures measure that.
 CLIENT_CORE, SERVER_CORE = 0, 1
 
 
-def pin(pid, core):
+def core(number):
+    """{number}, for Process(cpus=…), where the OS can pin and there are two cores; else None."""
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(pid, {core})
+        return {number}
+    return None
+
+
+def pin_this_process(number):
+    """Pin this process (the clients, in one thread) and what it starts from now on."""
+    if core(number):
+        os.sched_setaffinity(0, core(number))
 
 
 def request_bytes(user, cookie):
@@ -126,21 +135,19 @@ def main():
     clients = [int(n) for n in args.clients.split(",")]
     exit_unless_installed("redis-server", what="The load benchmark")
 
-    pin(0, CLIENT_CORE)
+    pin_this_process(CLIENT_CORE)
     results = {name: {} for name in SERVERS}
     with ExitStack() as stack:
         redis_port = free_port()
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
-        redis_server = stack.enter_context(running(redis_server_argv(redis_port, workdir),
-                                                   redis_port))
-        pin(redis_server.proc.pid, CLIENT_CORE)
+        stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port,
+                                    cpus=core(CLIENT_CORE)))
         ports = {}
         for name, argv in SERVERS.items():
             ports[name] = free_port()
             fill = {"port": ports[name], "redis": f"redis://127.0.0.1:{redis_port}/0"}
-            server = stack.enter_context(running(
-                [sys.executable, *(arg.format(**fill) for arg in argv)], ports[name]))
-            pin(server.proc.pid, SERVER_CORE)
+            stack.enter_context(running([sys.executable, *(arg.format(**fill) for arg in argv)],
+                                        ports[name], cpus=core(SERVER_CORE)))
         names = list(SERVERS)
         for count in clients:
             rounds = {name: [] for name in names}

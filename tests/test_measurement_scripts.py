@@ -1,7 +1,13 @@
 """The measurement scripts run, and count the Redis commands that the measurements chapter quotes."""
 
-import pytest
+import glob
+import sys
 
+import pytest
+import requests
+
+from harness.processes import free_port, running
+from measurements.load import SERVER_CORE, core
 from support import require_redis_server, run_module
 
 pytestmark = pytest.mark.slow  # starts servers in subprocesses
@@ -50,3 +56,16 @@ def test_faults_script_reports_each_fault_with_its_answer():
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ")][1:]
     assert [row.split(" | ")[1][:3] for row in rows] == ["200", "200", "503", "503", "503", "503"]
     assert "all 200 or 503" in result.stdout
+
+
+@pytest.mark.skipif(not core(SERVER_CORE), reason="pinning needs Linux and two cores")
+def test_a_pinned_server_has_every_thread_on_its_core():
+    """Pinning a running process moves its main thread only; the load script pins at start."""
+    port = free_port()
+    with running([sys.executable, "-m", "step1_cookie_session", "--quiet", "--port", str(port)],
+                 port, cpus=core(SERVER_CORE)) as server:
+        requests.get(f"http://127.0.0.1:{port}/")  # waitress's worker threads are running
+        tasks = glob.glob(f"/proc/{server.proc.pid}/task/*/status")
+        allowed = {line.split(":")[1].strip() for task in tasks for line in open(task)
+                   if line.startswith("Cpus_allowed_list")}
+    assert len(tasks) > 8 and allowed == {str(SERVER_CORE)}
