@@ -2,7 +2,7 @@
 
     python -m step2_redis_session [--host H] [--port P] [--quiet]
                                   [--redis-url URL] [--redis-cluster] [--embedded-redis]
-    python -m step2_redis_session sessions [ID] [--redis-url URL] [--redis-cluster]
+    python -m step2_redis_session sessions [ID | --clear] [--redis-url URL] [--redis-cluster]
 
 Top to bottom: the arguments, the store, the app, the server. Where Redis is
 comes from redis_url.py; the embedded Redis, for a learner without one, from
@@ -19,7 +19,7 @@ from .faults import GuardedStore
 from .redis_url import DEFAULT_URL, chosen_redis_url, redacted
 from .server import add_server_arguments, bind, serve
 from .session import RedisSession
-from .sessions_command import show_sessions
+from .sessions_command import clear_sessions, show_sessions
 from .store import RedisStore
 
 
@@ -28,7 +28,10 @@ def main(argv=None):
     url = chosen_redis_url(args.redis_url)
     cluster = args.redis_cluster or os.environ.get("REDIS_CLUSTER") == "1"
     if args.command == "sessions":
-        show_sessions(url.text, args.id, cluster)
+        if args.clear:
+            clear_sessions(url.text, cluster)
+        else:
+            show_sessions(url.text, args.id, cluster)
         return
 
     # The store: Redis, behind a circuit breaker (faults.py).
@@ -65,13 +68,17 @@ def parse_args(argv):
     commands = parser.add_subparsers(dest="command", title="commands", metavar="")
     sessions = commands.add_parser(
         "sessions", help="list the sessions in Redis, or show one (no redis-cli needed)")
-    sessions.add_argument("id", nargs="?", help="a session id, as in the bottle.sess cookie")
+    which = sessions.add_mutually_exclusive_group()
+    which.add_argument("id", nargs="?", help="a session id, as in the bottle.sess cookie")
+    which.add_argument("--clear", action="store_true",
+                       help="delete every SESSION:* key (a reset), and nothing else")
     # SUPPRESS: without it, this default would overwrite a --redis-url given before "sessions".
     sessions.add_argument("--redis-url", default=argparse.SUPPRESS, help=url_help)
     sessions.add_argument("--redis-cluster", action="store_true", default=argparse.SUPPRESS,
                           help="the URL names a node of a Redis Cluster")
     args = parser.parse_args(argv)
     args.id = getattr(args, "id", None)
+    args.clear = getattr(args, "clear", False)
     return args
 
 

@@ -1,6 +1,7 @@
-"""``python -m step2_redis_session sessions [ID]``: look into the store without redis-cli.
+"""``python -m step2_redis_session sessions [ID | --clear]``: the store, without redis-cli.
 
-Plumbing, not the lesson: what ``redis-cli keys``, ``get`` and ``ttl`` would show.
+Plumbing, not the lesson: what ``redis-cli keys``, ``get`` and ``ttl`` would show,
+and a reset for a workshop room (``--clear``).
 """
 
 import os
@@ -48,6 +49,28 @@ def show_sessions(url, sid, cluster):
         # The reader left early (sessions | head -1): that is not an error. Point
         # stdout at nothing, so that Python's own flush at exit stays quiet too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def clear_sessions(url, cluster):
+    """Delete every SESSION:* key of the Redis at url, and nothing else; say how many.
+
+    On a cluster, SCAN visits every master, and the client sends each DEL to the
+    master that owns the key's slot: keys in different slots cannot share one DEL.
+    """
+    shown = redacted(url)
+    deleted, batch = 0, []
+    try:
+        client = connect(url, cluster)
+        for key in client.scan_iter(match=KEY_PREFIX.encode() + b"*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                deleted, batch = deleted + client.delete(*batch), []
+        if batch:
+            deleted += client.delete(*batch)
+    except CLIENT_ERRORS as exc:
+        sys.exit(f"Cannot reach Redis at {shown}: {exc}")
+    print(f"Deleted {deleted} session{'' if deleted == 1 else 's'} ({KEY_PREFIX}* keys) "
+          f"from {shown}.")
 
 
 def printable(data):

@@ -29,10 +29,10 @@ def cluster():
 
 @pytest.fixture
 def cluster_app(cluster):
-    """Step 2's app with a cluster client, in process; the cluster is emptied after."""
-    yield step2_client(cluster.url, cluster=True)
+    """Step 2's app with a cluster client, in process, on an emptied cluster."""
     for port in cluster.ports:
         cluster.node(port).flushdb()
+    return step2_client(cluster.url, cluster=True)
 
 
 def log_in_users(app):
@@ -117,3 +117,15 @@ def test_a_node_that_is_not_in_a_cluster_is_one_line_at_start(real_redis):
                             "--redis-cluster")
         assert result.returncode != 0 and result.stderr.count("\n") == 1
         assert result.stderr.startswith("Cannot reach ")
+
+
+def test_clear_deletes_the_sessions_on_every_master_and_nothing_else(cluster_app, cluster):
+    log_in_users(cluster_app)
+    client = connect(cluster.url, cluster=True)
+    client.set("user:42", "keep me")
+    cleared = run_module("step2_redis_session", "sessions", "--clear", "--redis-url", cluster.url,
+                         "--redis-cluster")
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.stdout.startswith(f"Deleted {USERS} sessions (SESSION:* keys)")
+    assert [cluster.node(port).dbsize() for port in cluster.ports].count(0) == 2
+    assert client.get("user:42") == b"keep me"

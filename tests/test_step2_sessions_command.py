@@ -59,3 +59,19 @@ def test_sessions_command_says_when_there_is_nothing(embedded_login):
     assert missing.returncode != 0 and "No session " + session_key("NoSuchSessionNoSuchSe2") in missing.stderr
     down = run_module("step2_redis_session", "sessions", "--redis-url", f"redis://127.0.0.1:{free_port()}/0")
     assert down.returncode != 0 and down.stderr.startswith("Cannot reach Redis at")
+
+
+def test_clear_deletes_every_session_and_nothing_else(real_redis):
+    """The room's reset: SESSION:* goes, whatever else the Redis holds stays."""
+    client = real_redis.client()
+    for number in range(2500):  # more than one batch of deletes
+        client.set(session_key(f"{number:022d}"), '{"usr": "someone"}', ex=600)
+    client.set("SESSIONS_TOTAL", "7")  # no colon: not a session key
+    client.set("user:42", "keep me")
+    client.rpush(session_key("AListNotASessionAList1"), "x")  # under the prefix: it goes too
+    cleared = run_module("step2_redis_session", "sessions", "--clear", "--redis-url", real_redis.url)
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.stdout == f"Deleted 2501 sessions (SESSION:* keys) from {real_redis.url}.\n"
+    assert sorted(client.keys("*")) == [b"SESSIONS_TOTAL", b"user:42"]
+    again = run_module("step2_redis_session", "sessions", "--clear", "--redis-url", real_redis.url)
+    assert again.stdout.startswith("Deleted 0 sessions")
