@@ -20,7 +20,6 @@ import sys
 from contextlib import contextmanager
 
 import redis
-from playwright.sync_api import sync_playwright
 
 from harness.chromium import launch, log_in_twice
 from harness.processes import ROOT, free_port, running
@@ -95,6 +94,8 @@ def main():
     if not has_cjk_font():
         sys.exit("No CJK font found (fc-list :lang=zh lists none), so the Chinese would show as "
                  "boxes. Install one (Debian: apt-get install fonts-noto-cjk) and run this again.")
+    # Imported here: Playwright is the maintainers' (requirements-dev.txt), not the learner's.
+    from playwright.sync_api import sync_playwright
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = launch(playwright)
