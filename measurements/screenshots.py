@@ -2,8 +2,8 @@
 
 It starts both steps' real servers on free ports (step 2 on its embedded Redis),
 logs in twice from the page in Chromium, and saves docs/img/step1.png and
-docs/img/step2.png. Under the page, the picture adds a grey panel with what the
-browser's cookie store holds (what devtools → Application → Cookies shows),
+docs/img/step2.png. Under the page, the picture adds a grey panel, in both languages,
+with what the browser's cookie store holds (what devtools → Application → Cookies shows),
 read through Playwright; for step 2 also what Redis holds under that id.
 
 Chinese text needs a CJK font (Debian: fonts-noto-cjk), or it shows as boxes:
@@ -56,9 +56,10 @@ def step1(page):
     with step_server("step1_cookie_session") as url:
         (cookie,) = log_in_twice(page, url, NAME, PASSWORD)
     decoded = base64.b64decode(cookie["value"]).decode()
-    add_panel(page, "devtools → Application → Cookies (step 1: the session is in the cookie)", [
-        ("Name", cookie["name"]),
-        ("Value", cookie["value"]),
+    add_panel(page, "开发者工具 → Application（应用）→ Cookies：第 1 步，会话就在 Cookie 里 "
+                    "(devtools → Application → Cookies: step 1, the session is in the cookie)", [
+        ("名称 Name", cookie["name"]),
+        ("值 Value", cookie["value"]),
         ("HttpOnly / SameSite", f"{cookie['httpOnly']} / {cookie['sameSite']}"),
         ("atob(Value)", decoded),
         ("JSON.parse(…).usr", json.loads(decoded)["usr"]),
@@ -73,9 +74,10 @@ def step2(page):
         client = redis.Redis.from_url(redis_url)
         key = KEY_PREFIX + cookie["value"]
         stored, ttl = client.get(key).decode(), client.ttl(key)
-    add_panel(page, "devtools → Application → Cookies, then Redis (step 2: the cookie is an id)", [
-        ("Name", cookie["name"]),
-        ("Value", cookie["value"]),
+    add_panel(page, "开发者工具 → Application（应用）→ Cookies，然后是 Redis：第 2 步，Cookie 只是一个 id "
+                    "(devtools → Application → Cookies, then Redis: step 2, the cookie is an id)", [
+        ("名称 Name", cookie["name"]),
+        ("值 Value", cookie["value"]),
         ("HttpOnly / SameSite", f"{cookie['httpOnly']} / {cookie['sameSite']}"),
         (f"GET {key}", stored),
         (f"TTL {key}", str(ttl)),

@@ -126,3 +126,15 @@ def test_side_by_side_runs_both_steps_with_a_cookie_each(browser, real_redis):
     assert json.loads(base64.b64decode(cookie_1["value"]))["usr"] == NAME
     assert json.loads(real_redis.client().get(session_key(cookie_2["value"])))["usr"] == NAME
     assert "Open, in one browser" in both.output()
+
+
+def test_the_page_asks_for_no_favicon(start_server, page):
+    """The page's empty icon keeps a "GET /favicon.ico 404" out of the request log."""
+    server = start_server("step1_cookie_session")
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    log_in_twice(page, server.url + "/", NAME, PASSWORD)
+    page.reload()
+    page.wait_for_timeout(300)
+    assert asked and not [url for url in asked if "favicon" in url]
+    assert "favicon" not in server.output()
