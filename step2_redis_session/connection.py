@@ -8,9 +8,11 @@ import sys
 
 import redis
 from redis.backoff import NoBackoff
+from redis.connection import parse_url
 from redis.retry import Retry
 
 from .redis_url import redacted
+from .server import THREADS
 
 #: Seconds that one command waits for a Redis that has stopped answering.
 COMMAND_TIMEOUT = 0.5
@@ -33,10 +35,22 @@ def connect(url, cluster=False):
     finds the others. It sends each key to the master that owns the key's hash
     slot, so sessions spread over the masters; ``RedisStore`` is the same.
     """
-    client = redis.RedisCluster if cluster else redis.Redis
-    return client.from_url(url, socket_timeout=COMMAND_TIMEOUT,
-                           socket_connect_timeout=COMMAND_TIMEOUT,
-                           retry=Retry(NoBackoff(), RETRIES))
+    timeouts = {"socket_timeout": COMMAND_TIMEOUT, "socket_connect_timeout": COMMAND_TIMEOUT,
+                "retry": Retry(NoBackoff(), RETRIES)}
+    if cluster:
+        return redis.RedisCluster.from_url(url, **timeouts)
+    # Never fewer connections than the server's threads, which may each need one at
+    # once; and a request that finds them all busy waits a moment for one, rather
+    # than failing at once as redis-py's default pool does.
+    options = parse_url(url)
+    options["max_connections"] = pool_size(url)
+    return redis.Redis(connection_pool=redis.BlockingConnectionPool(
+        **options, **timeouts, timeout=COMMAND_TIMEOUT))
+
+
+def pool_size(url):
+    """How many connections the pool may open: the URL's max_connections, but at least THREADS."""
+    return max(parse_url(url).get("max_connections") or THREADS, THREADS)
 
 
 def connect_or_exit(url, cluster):
@@ -44,7 +58,7 @@ def connect_or_exit(url, cluster):
     try:
         return connect(url, cluster)
     except CLIENT_ERRORS as exc:
-        sys.exit(f"Cannot reach the Redis Cluster at {redacted(url)}: {exc}")
+        sys.exit(f"Cannot reach the Redis Cluster at {redacted(url)}: {exc}{tls_hint(url)}")
 
 
 def ping_redis(client, url, named):
@@ -54,6 +68,17 @@ def ping_redis(client, url, named):
         return True
     except redis.RedisError as exc:
         if named:
-            sys.exit(f"Cannot reach Redis at {redacted(url)}: {exc}")
+            sys.exit(f"Cannot reach Redis at {redacted(url)}: {exc}{tls_hint(url)}")
     print(f"No Redis answers at {redacted(url)}.", flush=True)
     return False
+
+
+def tls_hint(url):
+    """What to add to a failure on a rediss:// URL: a plain Redis never answers a TLS hello.
+
+    It waits for a command that never comes, so the client only sees a timeout.
+    """
+    if url.startswith("rediss://"):
+        return (". A rediss:// URL expects Redis to speak TLS; if this one is a plain Redis, "
+                "use redis://")
+    return ""

@@ -15,7 +15,8 @@ that part of the bill, in two pieces:
   try (half-open); if that one gets through, it closes, with no restart. A
   request that never calls Redis (the page, a form with an error, a logout with
   no cookie) never meets the breaker. The log says each kind of fault once a
-  minute, not once per request, and says when Redis answers again.
+  minute, not once per request, and says (once a minute, too) when Redis answers
+  again.
 - ``RedisFaults``, a Bottle plugin: a store fault becomes a 503 that says what
   went wrong, never a 500. A Redis that does not answer, is out of memory, is a
   read-only replica, or wants a password are different problems for whoever runs
@@ -50,6 +51,14 @@ class BreakerOpen(redis.ConnectionError):
     """The breaker is open: Redis was found unreachable a moment ago, and not asked."""
 
 
+class ClientLimit(redis.ConnectionError):
+    """Redis answered, but turned a new connection away: it has maxclients connections already."""
+
+
+class PoolExhausted(redis.ConnectionError):
+    """Every connection of our pool was in use, and none came free in time."""
+
+
 # The first class that matches the fault says what the 503 says. Like the page's
 # other answers, Chinese first; English for whoever reads the server's logs.
 ANSWERS = [
@@ -59,6 +68,12 @@ ANSWERS = [
      "Redis 内存已满，存不下会话 (Redis is out of memory: it cannot store the session)."),
     (redis.exceptions.ReadOnlyError,
      "Redis 是只读副本，存不了会话 (Redis is a read-only replica: it cannot store the session)."),
+    (ClientLimit,
+     "Redis 的连接数已满（maxclients），拒绝了新连接 (Redis has reached its maxclients, and "
+     "turned a new connection away)."),
+    (PoolExhausted,
+     "到 Redis 的连接都在使用中，请稍后再试 (Every connection to Redis is in use. "
+     "Try again in a moment)."),
     ((redis.ConnectionError, redis.TimeoutError),
      "会话存储 Redis 没有响应，请稍后再试 (The session store, Redis, is not answering. "
      "Try again in a moment)."),
@@ -66,10 +81,36 @@ ANSWERS = [
 ]
 
 
-def unreachable(error):
+def as_fault(error):
+    """The error as the redis.RedisError that says what happened.
+
+    redis-py raises a plain ConnectionError for two faults that are answers, not
+    silence: Redis's refusal at maxclients, and our own pool with no connection
+    free. They get classes of their own, so that neither opens the breaker.
+    """
+    if not isinstance(error, redis.RedisError):
+        return StoreFault(f"{type(error).__name__}: {error}")
+    if isinstance(error, redis.ConnectionError) and "max number of clients" in str(error):
+        return ClientLimit(str(error))
+    if isinstance(error, redis.exceptions.MaxConnectionsError) or (
+            isinstance(error, redis.ConnectionError) and "No connection available" in str(error)):
+        return PoolExhausted(str(error))
+    return error
+
+
+def unreachable(fault):
     """True when Redis did not answer at all: the faults that cost a call its timeout."""
-    return (isinstance(error, (redis.ConnectionError, redis.TimeoutError))
-            and not isinstance(error, redis.AuthenticationError))
+    return (isinstance(fault, (redis.ConnectionError, redis.TimeoutError))
+            and not isinstance(fault, (redis.AuthenticationError, ClientLimit, PoolExhausted)))
+
+
+def kind_of(fault):
+    """The kind of a fault's log line: its class and its message, numbers and quotes left out.
+
+    Two refusals of one class can be different news (NOPERM and WRONGTYPE are both
+    ResponseErrors); one fault repeated with another port or key is not.
+    """
+    return type(fault).__name__, re.sub(r"'[^']*'|\d+", "…", str(fault))
 
 
 class CircuitBreaker:
@@ -115,10 +156,11 @@ class CircuitBreaker:
 class GuardedStore:
     """A store in front of a store: the same get, set and destroy, behind a circuit breaker.
 
-    Every fault is raised as a redis.RedisError (StoreFault for one that is not),
-    and logged on stderr once a minute per kind, with session ids cut to four
-    characters: Redis's error messages may quote the key, and a whole id is a
-    password.
+    Every fault is raised as the redis.RedisError that says what happened (see
+    as_fault), and logged on stderr once a minute per kind of line, "Redis answers
+    again" included, so that a Redis that flaps cannot flood the log. Session ids
+    are cut to four characters: Redis's error messages may quote the key, and a
+    whole id is a password.
     """
 
     def __init__(self, store, breaker=None, log=None):
@@ -142,24 +184,22 @@ class GuardedStore:
         try:
             result = method(*args)
         except Exception as error:
-            ours = isinstance(error, redis.RedisError)
-            self.breaker.settle(trial, reached=ours and not unreachable(error))
-            self._say(type(error).__name__, f"Redis fault ({type(error).__name__}): {error}")
-            if ours:
+            fault = as_fault(error)
+            self.breaker.settle(trial, reached=not unreachable(fault))
+            self._say(kind_of(fault), f"Redis fault ({type(fault).__name__}): {fault}")
+            if fault is error:
                 raise
-            raise StoreFault(f"{type(error).__name__}: {error}") from error
+            raise fault from error
         if self.breaker.settle(trial, reached=True):
-            self._last_logged.clear()  # a new outage is news again
-            self._say(None, "Redis answers again.")
+            self._say("answers again", "Redis answers again.")
         return result
 
     def _say(self, kind, line):
         with self._log_lock:  # one line at a time, whole, from any thread
             now = time.monotonic()
-            if kind is not None:
-                if now - self._last_logged.get(kind, -LOG_EVERY) < LOG_EVERY:
-                    return
-                self._last_logged[kind] = now
+            if now - self._last_logged.get(kind, -LOG_EVERY) < LOG_EVERY:
+                return
+            self._last_logged[kind] = now
             line = re.sub(re.escape(KEY_PREFIX) + r"(\w{4})\w*", KEY_PREFIX + r"\1…", line)
             print(line, file=self._log, flush=True)
 

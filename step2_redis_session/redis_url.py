@@ -9,10 +9,12 @@ Plumbing, not the lesson.
 """
 
 import os
+import re
 import sys
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import redis
 from redis.connection import parse_url
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
@@ -38,30 +40,54 @@ def chosen_redis_url(option):
                  f"or leave {source} out to use that one.")
     try:
         parse_url(text)
-        urlsplit(text).port  # reading the port raises on one outside 0-65535
+        if urlsplit(text).port == 0:  # reading the port raises on one outside 0-65535
+            raise ValueError("port 0 is no port")
     except ValueError as exc:
-        if "@" in text or "password" in text:
+        if "@" in text or "password" in text.lower():
             # A password with an unescaped / # ? or @ is what broke it, and the
             # error would quote part of it: say nothing of this URL's text.
             sys.exit("Not a Redis URL, and it holds a password, so it is not shown. Use "
                      "redis://:password@host:port/db, with / # ? @ in the password "
                      "written %2F %23 %3F %40.")
         sys.exit(f"Not a Redis URL: {text} ({exc}). Use redis://host:port/db.")
+    unknown = unknown_option(text)
+    if unknown:
+        # Only the option's name: its value may be a secret (?Password=… is not redis-py's).
+        sys.exit(f"The Redis URL has an option that redis-py does not know: {unknown}. "
+                 "Known ones include db, password, socket_timeout and max_connections.")
     return RedisUrl(text, named=True)
 
 
+def unknown_option(url):
+    """The name of a query option that redis-py would refuse, or None.
+
+    redis-py passes an option it does not parse through to the connection, which
+    raises TypeError only when the first connection is made: build one now, so
+    that a mistake is one line at start and not a traceback on the first request.
+    """
+    try:
+        redis.Redis.from_url(url).connection_pool.make_connection()
+    except TypeError as exc:
+        named = re.search(r"keyword argument '(\w+)'", str(exc))
+        return named.group(1) if named else str(exc)
+    return None
+
+
 def redacted(url):
-    """The URL with its password, if any, replaced by ***: fit to print.
+    """The URL with whatever may hold a secret replaced by ***: fit to print.
 
     redis-py takes a password in two places: redis://user:password@host/ and
-    redis://host/?password=…; both are hidden.
+    redis://host/?password=…; both are hidden. So is the user slot, because
+    redis://S3cretPass@host/ (a password where the user goes) is a common
+    mistake, and so is any option spelled password, whatever its case.
     """
     parts = urlsplit(url)
-    if parts.password is not None:
-        user = quote(parts.username or "", safe="")
-        parts = parts._replace(netloc=f"{user}:***@{parts.netloc.rpartition('@')[2]}")
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if at:
+        user, colon, _ = userinfo.partition(":")
+        parts = parts._replace(netloc=f"{'***' if user else ''}{colon and ':***'}@{host}")
     query = parse_qsl(parts.query, keep_blank_values=True)
-    if any(name == "password" for name, _ in query):
-        hidden = [(name, "***" if name == "password" else value) for name, value in query]
+    if any(name.lower() == "password" for name, _ in query):
+        hidden = [(name, "***" if name.lower() == "password" else value) for name, value in query]
         parts = parts._replace(query=urlencode(hidden, safe="*"))
     return parts.geturl()

@@ -44,16 +44,41 @@ def test_embedded_redis_refuses_what_it_could_not_serve(url):
     assert "secret" not in result.stderr
 
 
-@pytest.mark.parametrize("url", [f"redis://:{PASSWORD}@127.0.0.1:{{port}}/0",
-                                 f"redis://alice:{PASSWORD}@127.0.0.1:{{port}}/0",
-                                 f"redis://127.0.0.1:{{port}}/0?password={PASSWORD}"])
-def test_password_is_redacted_when_redis_cannot_be_reached(url):
-    url = url.format(port=free_port())
+@pytest.mark.parametrize("url, shown", [
+    (f"redis://:{PASSWORD}@127.0.0.1:{{port}}/0", "redis://:***@127.0.0.1:{port}/0"),
+    (f"redis://alice:{PASSWORD}@127.0.0.1:{{port}}/0", "redis://***:***@127.0.0.1:{port}/0"),
+    (f"redis://127.0.0.1:{{port}}/0?password={PASSWORD}", "redis://127.0.0.1:{port}/0?password=***"),
+    # A password put where the user goes, a common mistake: the user slot is hidden too.
+    (f"redis://{PASSWORD}@127.0.0.1:{{port}}/0", "redis://***@127.0.0.1:{port}/0"),
+    (f"redis://{PASSWORD}:@127.0.0.1:{{port}}/0", "redis://***:***@127.0.0.1:{port}/0"),
+], ids=["password", "user and password", "query", "password as user", "password as user, colon"])
+def test_password_is_redacted_when_redis_cannot_be_reached(url, shown):
+    port = free_port()
+    url, shown = url.format(port=port), shown.format(port=port)
     for result in (step2("--redis-url", url),
                    step2(env={"REDIS_URL": url}),
                    run_module("step2_redis_session", "sessions", "--redis-url", url)):
-        one_line_error(result, f"Cannot reach Redis at {url.replace(PASSWORD, '***')}")
+        one_line_error(result, f"Cannot reach Redis at {shown}")
         assert PASSWORD not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("option", ["foo=bar", f"Password={PASSWORD}", f"PASSWORD={PASSWORD}"])
+def test_an_option_that_redis_py_does_not_know_is_one_line_without_its_value(option):
+    result = step2("--redis-url", f"redis://127.0.0.1:{free_port()}/0?{option}")
+    one_line_error(result, "The Redis URL has an option that redis-py does not know: "
+                           f"{option.split('=')[0]}.")
+    assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_port_0_is_no_port():
+    one_line_error(step2("--redis-url", "redis://127.0.0.1:0/0"),
+                   "Not a Redis URL: redis://127.0.0.1:0/0 (port 0 is no port)")
+
+
+def test_a_tls_url_to_a_plain_redis_says_that_tls_was_expected(real_redis):
+    result = step2("--redis-url", real_redis.url.replace("redis://", "rediss://"))
+    one_line_error(result, "Cannot reach Redis at rediss://")
+    assert "expects Redis to speak TLS" in result.stderr
 
 
 @pytest.mark.parametrize("password", ["pw/with/slashes", "pw#hash", "pw?query"])

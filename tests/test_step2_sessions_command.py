@@ -1,7 +1,9 @@
 """``python -m step2_redis_session sessions``: the store, looked into without redis-cli."""
 
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -75,3 +77,24 @@ def test_clear_deletes_every_session_and_nothing_else(real_redis):
     assert sorted(client.keys("*")) == [b"SESSIONS_TOTAL", b"user:42"]
     again = run_module("step2_redis_session", "sessions", "--clear", "--redis-url", real_redis.url)
     assert again.stdout.startswith("Deleted 0 sessions")
+
+
+def fill(client, count):
+    """count sessions of step 2's shape, in a few round trips."""
+    pipe = client.pipeline(transaction=False)
+    for number in range(count):
+        pipe.set(session_key(f"{number:022d}"), '{"usr": "someone"}', ex=600)
+    pipe.execute()
+
+
+def test_a_large_listing_starts_at_once_and_ctrl_c_stops_it_quietly(real_redis):
+    fill(real_redis.client(), 100_000)
+    start = time.monotonic()
+    listing = subprocess.Popen([sys.executable, "-m", "step2_redis_session", "sessions",
+                                "--redis-url", real_redis.url], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert listing.stdout.readline().startswith(b"SESSION:")
+    assert time.monotonic() - start < 3  # streamed: not every key fetched and sorted first
+    listing.send_signal(signal.SIGINT)  # while it waits on the full pipe, or reads Redis
+    _, err = listing.communicate(timeout=60)
+    assert listing.returncode == 130 and err == b""
