@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import redis
 from redis.backoff import NoBackoff
@@ -96,3 +97,51 @@ class LocalCluster:
     def stop(self):
         for node in self.nodes:
             node.stop()
+
+
+class LocalSentinels:
+    """A master, one replica and three Sentinels on free ports, data in workdir.
+
+    The Sentinels declare the master down after a second without an answer, and
+    agree on a failover with two votes of three.
+    """
+
+    NAME = "workshop"
+
+    def __init__(self, workdir):
+        self.master_port, self.replica_port = free_port(), free_port()
+        self.master = Process(redis_server_argv(self.master_port, workdir), self.master_port)
+        self.replica = Process(redis_server_argv(
+            self.replica_port, workdir, "--replicaof", "127.0.0.1", str(self.master_port)),
+            self.replica_port)
+        self.sentinel_ports = [free_port() for _ in range(3)]
+        self.sentinels = []
+        for port in self.sentinel_ports:
+            config = Path(workdir) / f"sentinel-{port}.conf"  # Sentinel rewrites its own file
+            config.write_text(
+                f"port {port}\nbind 127.0.0.1\ndir {workdir}\n"
+                f"sentinel monitor {self.NAME} 127.0.0.1 {self.master_port} 2\n"
+                f"sentinel down-after-milliseconds {self.NAME} 1000\n"
+                f"sentinel failover-timeout {self.NAME} 10000\n")
+            self.sentinels.append(Process(["redis-server", str(config), "--sentinel"], port))
+        wait_until(lambda: self.sees_the_replica() or 1 / 0, "the Sentinels finding the replica",
+                   timeout=20)
+        hosts = ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
+        self.url = f"redis+sentinel://{hosts}/{self.NAME}/0"
+
+    def sentinel(self, number=0):
+        return redis.Redis(port=self.sentinel_ports[number], decode_responses=True)
+
+    def sees_the_replica(self):
+        return all(self.sentinel(n).sentinel_slaves(self.NAME) for n in range(3))
+
+    def master_address(self):
+        return tuple(self.sentinel().sentinel_get_master_addr_by_name(self.NAME))
+
+    def fail_over(self):
+        """Promote the replica now, as the Sentinels would when the master dies."""
+        self.sentinel().sentinel_failover(self.NAME)
+
+    def stop(self):
+        for process in [*self.sentinels, self.replica, self.master]:
+            process.stop()

@@ -13,7 +13,7 @@ import argparse
 import os
 
 from .app import create_app
-from .connection import connect_or_exit, ping_redis
+from .connection import connect_or_exit, persistence, ping_redis
 from .embedded import check_embeddable, start_embedded_redis
 from .faults import GuardedStore
 from .redis_url import DEFAULT_URL, chosen_redis_url, redacted
@@ -45,12 +45,16 @@ def main(argv=None):
     # The server. It binds before any Redis is started: a port that is taken is
     # the likelier mistake, and it should be the only thing said.
     server = bind(app, args)
-    banner = []
+    banner, kept = [], None
     if args.embedded_redis or not ping_redis(client, url.text, url.named or cluster):
         banner += start_embedded_redis(url.text)
-    where = "the Redis Cluster" if cluster else "Redis"
+    elif not cluster:
+        kept = persistence(client)
+    where = ("the Redis Cluster" if cluster else "the Redis master that Sentinels watch"
+             if url.text.startswith("redis+sentinel://") else "Redis")
     banner.append(f"Step 2: the cookie holds an id; the session lives in {where} at "
                   f"{redacted(url.text)}.")
+    banner += [kept] if kept else []
     serve(server, args, banner)
 
 

@@ -1,5 +1,11 @@
 """Where step 2's Redis is: the URL, checked at start, and never printed with its password.
 
+    redis://[user:password@]host:port/db[?option=value…]      one Redis
+    rediss://…                                                the same, over TLS
+    redis+sentinel://[:password@]host:port[,host:port…]/name[/db]
+                                                              the master called name, as the
+                                                              Sentinels at those addresses say
+
 The URL comes from --redis-url, else $REDIS_URL, else DEFAULT_URL. A URL that the
 user named is a Redis they meant to use: if it does not answer, step 2 stops. The
 default is only a guess: if nothing answers there, step 2 embeds a Redis of its
@@ -12,7 +18,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import redis
 from redis.connection import parse_url
@@ -38,6 +44,13 @@ def chosen_redis_url(option):
     if not text.strip():
         sys.exit(f"{source} is empty. Give a URL such as {DEFAULT_URL}, "
                  f"or leave {source} out to use that one.")
+    if text.startswith("redis+sentinel://"):
+        try:
+            sentinel_parts(text)
+        except ValueError as exc:
+            sys.exit(f"Not a Sentinel URL: {redacted(text)} ({exc}). "
+                     "Use redis+sentinel://host:26379[,host:port…]/master-name[/db].")
+        return RedisUrl(text, named=True)
     try:
         parse_url(text)
         if urlsplit(text).port == 0:  # reading the port raises on one outside 0-65535
@@ -91,3 +104,23 @@ def redacted(url):
         hidden = [(name, "***" if name.lower() == "password" else value) for name, value in query]
         parts = parts._replace(query=urlencode(hidden, safe="*"))
     return parts.geturl()
+
+
+def sentinel_parts(url):
+    """(the Sentinels' [(host, port)], the master's name, the db, the password) of a
+    redis+sentinel:// URL, the spelling that several Redis clients share; or ValueError."""
+    parts = urlsplit(url)
+    userinfo, _, hosts = parts.netloc.rpartition("@")
+    sentinels = []
+    for address in hosts.split(","):
+        host, _, port = address.rpartition(":") if ":" in address else (address, "", "26379")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{address!r} is not host:port")
+        sentinels.append((host, int(port)))
+    names = [name for name in parts.path.split("/") if name]
+    if not names or len(names) > 2 or (len(names) == 2 and not names[1].isdigit()):
+        raise ValueError("give the master's name, and a db number if not 0")
+    if parts.query:
+        raise ValueError("a Sentinel URL takes no options")
+    password = unquote(userinfo.partition(":")[2]) or None
+    return sentinels, names[0], int(names[1]) if len(names) == 2 else 0, password
