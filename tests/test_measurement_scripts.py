@@ -69,3 +69,12 @@ def test_a_pinned_server_has_every_thread_on_its_core():
         allowed = {line.split(":")[1].strip() for task in tasks for line in open(task)
                    if line.startswith("Cpus_allowed_list")}
     assert len(tasks) > 8 and allowed == {str(SERVER_CORE)}
+
+
+def test_operator_faults_script_reports_each_figure():
+    require_redis_server()
+    result = run_module("measurements.operator_faults", timeout=300)
+    assert result.returncode == 0, result.stderr
+    for start in ("  without the breaker ", "sessions with 100,000 stored: the first line after ",
+                  "A Sentinel failover under eight clients: "):
+        assert start in result.stdout, result.stdout

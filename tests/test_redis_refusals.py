@@ -128,19 +128,20 @@ def test_redis_at_maxclients_is_an_answer_and_the_breaker_stays_closed(breakable
     admin = breakable_redis.client()
     admin.ping()
     admin.config_set("maxclients", "5")  # the admin holds one: four for step 2's pool of eight
-    served = {}
-    for name, store in (("without the breaker", RedisStore), ("with the breaker",
-                                                             lambda c: GuardedStore(RedisStore(c)))):
-        client = connect(breakable_redis.url)
-        answers = answers_under_load(step2_client(store=store(client)).app)
-        client.connection_pool.disconnect()
-        served[name] = sum(status == 200 for status, _ in answers)
-        refusals = {text for status, text in answers if status == 503}
-        if name == "with the breaker":
+    served = {"without the breaker": 0, "with the breaker": 0}
+    stores = {"without the breaker": RedisStore,
+              "with the breaker": lambda client: GuardedStore(RedisStore(client))}
+    for _ in range(3):  # rounds in turns, so that the machine's drift hits both alike
+        for name, store in stores.items():
+            client = connect(breakable_redis.url)
+            answers = answers_under_load(step2_client(store=store(client)).app, seconds=0.7)
+            client.connection_pool.disconnect()
+            served[name] += sum(status == 200 for status, _ in answers)
+            refusals = {text for status, text in answers if status == 503}
             assert refusals and all("maxclients" in text for text in refusals), refusals
-    with capsys.disabled():
-        print(f"\n200s under maxclients: {served}")
-    assert served["with the breaker"] >= 0.9 * served["without the breaker"], served
+    # The same within the noise (the breaker never opens: every 503 above names maxclients);
+    # before the fix, 0.5% of the requests got a 200 with it, against 43% without.
+    assert served["with the breaker"] >= 0.8 * served["without the breaker"], served
     assert served["with the breaker"] > 100
     lines = capsys.readouterr().err.splitlines()
     assert [line for line in lines if "ClientLimit" in line][:1] and len(lines) == 1, lines

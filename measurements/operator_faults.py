@@ -1,0 +1,164 @@
+"""What an operator meets, measured: python -m measurements.operator_faults
+
+The figures of docs/bad-input-and-faults.md and docs/beyond-one-redis.md that
+are not in scripts/faults' table, each on private redis-servers of its own:
+
+- logins served at maxclients, by step 2 with its circuit breaker and without;
+- the sessions command with 100,000 sessions stored: the first line, the whole
+  listing, and --clear;
+- the CPU that an idle step 2 on its embedded Redis uses;
+- a Sentinel failover under load: 503s, the longest wait, acknowledged logins lost.
+
+The tests assert the behaviour (tests/test_redis_refusals.py, test_step2_sessions_command.py,
+test_step2_embedded_redis.py, test_redis_sentinel.py); this script reports the figures.
+It needs redis-server, and Linux for the CPU figure.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+
+import redis
+import requests
+from webtest import TestApp
+
+from harness.private_redis import LocalSentinels, exit_unless_installed, redis_server_argv
+from harness.processes import ROOT, free_port, running
+from step2_redis_session.app import create_app
+from step2_redis_session.connection import connect
+from step2_redis_session.faults import GuardedStore
+from step2_redis_session.server import THREADS
+from step2_redis_session.session import RedisSession
+from step2_redis_session.store import KEY_PREFIX, RedisStore
+
+
+def logins_served(app, seconds=2.0):
+    """200s while THREADS browsers (what waitress lets in at once) log in over and over."""
+    served, stop_at = [], time.monotonic() + seconds
+
+    def browser(number):
+        own = TestApp(app)
+        while time.monotonic() < stop_at:
+            res = own.post("/login", {"usr": f"user{number}", "psd": "pw"}, expect_errors=True)
+            served.append(res.status_int == 200)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(browser, range(THREADS)))
+    return sum(served)
+
+
+def at_maxclients(url, rounds=3):
+    redis.Redis.from_url(url).config_set("maxclients", "5")
+    print("At maxclients 5, eight requests at once, 2 s a round:")
+    for _ in range(rounds):
+        counts = []
+        for store in (RedisStore, lambda client: GuardedStore(RedisStore(client))):
+            client = connect(url)
+            counts.append(logins_served(create_app(RedisSession(store(client)))))
+            client.connection_pool.disconnect()
+        print(f"  without the breaker {counts[0]:,} logins, with it {counts[1]:,} "
+              f"({counts[1] / counts[0]:.2f})")
+    redis.Redis.from_url(url).config_set("maxclients", "10000")
+
+
+def sessions_command(url, count=100_000):
+    client = redis.Redis.from_url(url)
+    pipe = client.pipeline(transaction=False)
+    for number in range(count):
+        pipe.set(f"{KEY_PREFIX}{number:022d}", '{"usr": "用户", "login_at": "2026-12-01T00:00:00Z"}',
+                 ex=600)
+    pipe.execute()
+    start = time.monotonic()
+    listing = subprocess.Popen([sys.executable, "-m", "step2_redis_session", "sessions",
+                                "--redis-url", url], cwd=ROOT, stdout=subprocess.PIPE)
+    listing.stdout.readline()
+    first = time.monotonic() - start
+    listing.stdout.read()
+    listing.wait()
+    whole = time.monotonic() - start
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-m", "step2_redis_session", "sessions", "--clear",
+                    "--redis-url", url], cwd=ROOT, check=True, capture_output=True)
+    print(f"sessions with {count:,} stored: the first line after {first:.2f} s, all of them "
+          f"in {whole:.1f} s; --clear in {time.monotonic() - start:.1f} s")
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_embedded():
+    if not os.path.exists("/proc/self/stat"):
+        return
+    port = free_port()
+    with running([sys.executable, "-m", "step2_redis_session", "--quiet", "--port", str(port),
+                  "--embedded-redis", "--redis-url", f"redis://127.0.0.1:{free_port()}/0"],
+                 port, ready_text="Open http") as server:
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(lambda n: requests.post(f"http://127.0.0.1:{port}/login",
+                                                  {"usr": f"u{n}", "psd": "p"}), range(64)))
+        time.sleep(1)
+        before = cpu_seconds(server.proc.pid)
+        time.sleep(10)
+        print(f"An idle step 2 on its embedded Redis: "
+              f"{(cpu_seconds(server.proc.pid) - before) / 10:.1%} of a core")
+
+
+def failover(workdir):
+    group = LocalSentinels(workdir)
+    port = free_port()
+    try:
+        with running([sys.executable, "-m", "step2_redis_session", "--quiet", "--port", str(port),
+                      "--redis-url", group.url], port, ready_text="Open http"):
+            answers, done = [], threading.Event()
+
+            def user(number):
+                while not done.is_set():
+                    browser = requests.Session()
+                    res = browser.post(f"http://127.0.0.1:{port}/login",
+                                       {"usr": f"user{number}", "psd": "pw"}, timeout=10)
+                    answers.append((time.monotonic(), res.status_code,
+                                    browser.cookies.get("bottle.sess")))
+
+            with ThreadPoolExecutor(8) as pool:
+                for number in range(8):
+                    pool.submit(user, number)
+                time.sleep(1)
+                old = group.master_address()
+                group.fail_over()
+                while group.master_address() == old:
+                    time.sleep(0.05)
+                time.sleep(3)
+                done.set()
+        new_master = redis.Redis(port=int(group.master_address()[1]))
+        lost = sum(1 for _, status, sid in answers
+                   if status == 200 and not new_master.exists(KEY_PREFIX + sid))
+        gap = max(b[0] - a[0] for a, b in zip(answers, answers[1:]))
+        print(f"A Sentinel failover under eight clients: {len(answers):,} answers, "
+              f"{sum(status == 503 for _, status, _ in answers)} of them 503s; the longest gap "
+              f"between two answers {gap:.2f} s; {lost} acknowledged logins lost")
+    finally:
+        group.stop()
+
+
+def main():
+    exit_unless_installed("redis-server")
+    with ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory())
+        redis_port = free_port()
+        stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port))
+        url = f"redis://127.0.0.1:{redis_port}/0"
+        at_maxclients(url)
+        sessions_command(url)
+        idle_embedded()
+        failover(workdir)
+
+
+if __name__ == "__main__":
+    main()
