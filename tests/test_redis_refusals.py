@@ -138,7 +138,8 @@ def test_redis_at_maxclients_is_an_answer_and_the_breaker_stays_closed(breakable
             client.connection_pool.disconnect()
             served[name] += sum(status == 200 for status, _ in answers)
             refusals = {text for status, text in answers if status == 503}
-            assert refusals and all("maxclients" in text for text in refusals), refusals
+            if name == "with the breaker":  # which says what the fault is
+                assert refusals and all("maxclients" in text for text in refusals), refusals
     # The same within the noise (the breaker never opens: every 503 above names maxclients);
     # before the fix, 0.5% of the requests got a 200 with it, against 43% without.
     assert served["with the breaker"] >= 0.8 * served["without the breaker"], served
