@@ -17,9 +17,10 @@ def find_chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def launch(playwright):
+def launch(playwright, *extra_flags):
     """A headless Chromium browser, for a ``sync_playwright()`` instance."""
-    return playwright.chromium.launch(executable_path=find_chromium(), args=FLAGS, headless=True)
+    return playwright.chromium.launch(executable_path=find_chromium(), args=[*FLAGS, *extra_flags],
+                                      headless=True)
 
 
 def click_login(page, answer):

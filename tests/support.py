@@ -118,10 +118,10 @@ class PrivateCluster(LocalCluster):
 class StepServer(Process):
     """A step's real server, started with python -m as a learner starts it."""
 
-    def __init__(self, module, *args, port=None, env=None):
+    def __init__(self, module, *args, port=None, env=None, cwd=ROOT):
         port = port or free_port()
         self.url = f"http://127.0.0.1:{port}"
-        super().__init__([sys.executable, "-m", module, *args], port,
+        super().__init__([sys.executable, "-m", module, *args], port, cwd=cwd,
                          env={"PORT": str(port), **(env or {})}, ready_text="Open http")
 
     @property

@@ -1,0 +1,84 @@
+"""What each exercise's answer costs: python -m measurements.exercises
+
+Applies each solution.patch to a copy of the repository (never to this tree),
+starts the patched step as a learner would, on a private redis-server, and counts
+the Redis commands of a read, a login and a logout from INFO commandstats; for
+exercise 5, times its scrypt hash. The exercises' pages quote these figures.
+"""
+
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import redis
+import requests
+
+from harness.private_redis import commands_served, exit_unless_installed, redis_server_argv
+from harness.processes import ROOT, free_port, running
+
+FORM = {"usr": "张三", "psd": "123"}
+
+
+def patched_copy(exercise, into):
+    """A copy of the repository's tracked files with the exercise's answer applied."""
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.split()
+    for path in listed:
+        (into / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / path, into / path)
+    subprocess.run(["git", "apply", str(ROOT / "exercises" / exercise / "solution.patch")],
+                   cwd=into, check=True)
+    return into
+
+
+def counted(admin, action):
+    served = commands_served(admin, action)
+    return ", ".join(f"{calls} × {name.upper()}" for name, calls in sorted(served.items()))
+
+
+def step2_costs(exercise, copy, redis_url, admin):
+    port = free_port()
+    with running([sys.executable, "-m", "step2_redis_session", "--quiet", "--port", str(port),
+                  "--redis-url", redis_url], port, cwd=copy, ready_text="Open http"):
+        url, browser = f"http://127.0.0.1:{port}", requests.Session()
+        login = counted(admin, lambda: browser.post(url + "/login", FORM))
+        read = counted(admin, lambda: browser.post(url + "/login", FORM))
+        logout = counted(admin, lambda: browser.post(url + "/logout"))
+    print(f"{exercise}: a login {login}; a read {read}; a logout {logout}")
+
+
+def scrypt_time(copy):
+    source = (copy / "step2_redis_session" / "store.py").read_text()
+    namespace = {}
+    exec(compile(source, "store.py", "exec"), namespace)  # the patch's own SCRYPT and _hash
+    times = []
+    for _ in range(20):
+        start = time.perf_counter()
+        namespace["UserStore"]._hash("123", b"0123456789abcdef")
+        times.append(time.perf_counter() - start)
+    print(f"05-check-the-password: scrypt {namespace['SCRYPT']}: "
+          f"{statistics.median(times) * 1000:.0f} ms a hash (median of 20)")
+
+
+def main():
+    exit_unless_installed("redis-server", what="The exercises' costs")
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        redis_port = free_port()
+        stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port))
+        redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        admin = redis.Redis(port=redis_port)
+        step2_costs("step 2 as it is", ROOT, redis_url, admin)
+        for exercise in ("01-idle-timeout", "02-log-out-everywhere", "05-check-the-password"):
+            copy = patched_copy(exercise, workdir / exercise)
+            step2_costs(exercise, copy, redis_url, admin)
+        scrypt_time(workdir / "05-check-the-password")
+
+
+if __name__ == "__main__":
+    main()
