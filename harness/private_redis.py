@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import redis
@@ -122,7 +123,7 @@ class LocalSentinels:
                 f"port {port}\nbind 127.0.0.1\ndir {workdir}\n"
                 f"sentinel monitor {self.NAME} 127.0.0.1 {self.master_port} 2\n"
                 f"sentinel down-after-milliseconds {self.NAME} 1000\n"
-                f"sentinel failover-timeout {self.NAME} 10000\n")
+                f"sentinel failover-timeout {self.NAME} 3000\n")
             self.sentinels.append(Process(["redis-server", str(config), "--sentinel"], port))
         wait_until(lambda: self.sees_the_replica() or 1 / 0, "the Sentinels finding the replica",
                    timeout=20)
@@ -139,8 +140,17 @@ class LocalSentinels:
         return tuple(self.sentinel().sentinel_get_master_addr_by_name(self.NAME))
 
     def fail_over(self):
-        """Promote the replica now, as the Sentinels would when the master dies."""
+        """Promote the replica, as the Sentinels would when the master dies, and wait until the
+        old master is a replica too. Return (when the Sentinels named the new master, when the
+        old one was demoted): between the two, both take writes, and the old one's are lost."""
+        old = self.master_address()
         self.sentinel().sentinel_failover(self.NAME)
+        wait_until(lambda: self.master_address() != old or 1 / 0, "the promotion", timeout=30)
+        promoted = time.monotonic()
+        old_master = redis.Redis(port=int(old[1]))
+        wait_until(lambda: old_master.info("replication")["role"] == "slave" or 1 / 0,
+                   "the old master's demotion", timeout=30)
+        return promoted, time.monotonic()
 
     def stop(self):
         for process in [*self.sentinels, self.replica, self.master]:

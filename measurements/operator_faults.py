@@ -18,38 +18,21 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import redis
 import requests
-from webtest import TestApp
 
+from harness.crowd import LoggingIn, answers_in_process, cpu_seconds
 from harness.private_redis import LocalSentinels, exit_unless_installed, redis_server_argv
 from harness.processes import ROOT, free_port, running
 from step2_redis_session.app import create_app
 from step2_redis_session.connection import connect
 from step2_redis_session.faults import GuardedStore
-from step2_redis_session.server import THREADS
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import KEY_PREFIX, RedisStore
-
-
-def logins_served(app, seconds=2.0):
-    """200s while THREADS browsers (what waitress lets in at once) log in over and over."""
-    served, stop_at = [], time.monotonic() + seconds
-
-    def browser(number):
-        own = TestApp(app)
-        while time.monotonic() < stop_at:
-            res = own.post("/login", {"usr": f"user{number}", "psd": "pw"}, expect_errors=True)
-            served.append(res.status_int == 200)
-
-    with ThreadPoolExecutor(THREADS) as pool:
-        list(pool.map(browser, range(THREADS)))
-    return sum(served)
 
 
 def at_maxclients(url, rounds=3):
@@ -59,7 +42,8 @@ def at_maxclients(url, rounds=3):
         counts = []
         for store in (RedisStore, lambda client: GuardedStore(RedisStore(client))):
             client = connect(url)
-            counts.append(logins_served(create_app(RedisSession(store(client)))))
+            answers = answers_in_process(create_app(RedisSession(store(client))), seconds=2.0)
+            counts.append(sum(status == 200 for status, _ in answers))
             client.connection_pool.disconnect()
         print(f"  without the breaker {counts[0]:,} logins, with it {counts[1]:,} "
               f"({counts[1] / counts[0]:.2f})")
@@ -88,11 +72,6 @@ def sessions_command(url, count=100_000):
           f"in {whole:.1f} s; --clear in {time.monotonic() - start:.1f} s")
 
 
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def idle_embedded():
     if not os.path.exists("/proc/self/stat"):
         return
@@ -116,33 +95,19 @@ def failover(workdir):
     try:
         with running([sys.executable, "-m", "step2_redis_session", "--quiet", "--port", str(port),
                       "--redis-url", group.url], port, ready_text="Open http"):
-            answers, done = [], threading.Event()
-
-            def user(number):
-                while not done.is_set():
-                    browser = requests.Session()
-                    res = browser.post(f"http://127.0.0.1:{port}/login",
-                                       {"usr": f"user{number}", "psd": "pw"}, timeout=10)
-                    answers.append((time.monotonic(), res.status_code,
-                                    browser.cookies.get("bottle.sess")))
-
-            with ThreadPoolExecutor(8) as pool:
-                for number in range(8):
-                    pool.submit(user, number)
+            with LoggingIn(f"http://127.0.0.1:{port}") as crowd:
                 time.sleep(1)
-                old = group.master_address()
-                group.fail_over()
-                while group.master_address() == old:
-                    time.sleep(0.05)
-                time.sleep(3)
-                done.set()
+                promoted, demoted = group.fail_over()
+                time.sleep(2)
+        answers = crowd.answers
         new_master = redis.Redis(port=int(group.master_address()[1]))
         lost = sum(1 for _, status, sid in answers
                    if status == 200 and not new_master.exists(KEY_PREFIX + sid))
-        gap = max(b[0] - a[0] for a, b in zip(answers, answers[1:]))
         print(f"A Sentinel failover under eight clients: {len(answers):,} answers, "
               f"{sum(status == 503 for _, status, _ in answers)} of them 503s; the longest gap "
-              f"between two answers {gap:.2f} s; {lost} acknowledged logins lost")
+              f"between two answers {crowd.longest_gap():.2f} s; {lost} acknowledged logins lost, "
+              f"in the {demoted - promoted:.1f} s between the promotion and the old master's "
+              "demotion")
     finally:
         group.stop()
 

@@ -6,12 +6,12 @@ All on a private redis-server, put in each fault's state by the test.
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
 from webtest import TestApp
 
+from harness.crowd import answers_in_process
 from harness.processes import free_port
 from step2_redis_session.connection import connect
 from step2_redis_session.faults import COOL_DOWN, GuardedStore
@@ -104,24 +104,6 @@ def test_the_log_cuts_a_session_id_that_redis_quotes(capsys):
     assert session_key(sid[:4] + "…") in line and sid not in line
 
 
-def answers_under_load(app, clients=THREADS, seconds=2.0):
-    """[(status, text)] of every answer while clients browsers log in, and read, over and over.
-
-    As many at once as the server has threads: what waitress lets into the app.
-    """
-    answers, stop_at = [], time.monotonic() + seconds
-
-    def browser(number):
-        own = TestApp(app)
-        while time.monotonic() < stop_at:
-            res = own.post("/login", {"usr": f"用户{number}", "psd": "pw"}, expect_errors=True)
-            answers.append((res.status_int, res.text))
-
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(browser, range(clients)))
-    return answers
-
-
 def test_redis_at_maxclients_is_an_answer_and_the_breaker_stays_closed(breakable_redis, capsys):
     """A refusal at maxclients is Redis answering: only the requests it meets get a 503, and
     it says so, while the breaker stays closed for the requests that have a connection."""
@@ -134,7 +116,7 @@ def test_redis_at_maxclients_is_an_answer_and_the_breaker_stays_closed(breakable
     for _ in range(3):  # rounds in turns, so that the machine's drift hits both alike
         for name, store in stores.items():
             client = connect(breakable_redis.url)
-            answers = answers_under_load(step2_client(store=store(client)).app, seconds=0.7)
+            answers = answers_in_process(step2_client(store=store(client)).app, seconds=0.7)
             client.connection_pool.disconnect()
             served[name] += sum(status == 200 for status, _ in answers)
             refusals = {text for status, text in answers if status == 503}
@@ -152,5 +134,5 @@ def test_a_pool_never_smaller_than_the_threads(real_redis):
     """?max_connections=4 is raised to one connection per server thread."""
     url = real_redis.url + "?max_connections=4"
     assert connect(url).connection_pool.max_connections == THREADS == 8
-    answers = answers_under_load(step2_client(url).app, seconds=1.0)
+    answers = answers_in_process(step2_client(url).app, seconds=1.0)
     assert {status for status, _ in answers} == {200}

@@ -10,6 +10,7 @@ import pytest
 import redis
 import requests
 
+from harness.crowd import cpu_seconds
 from harness.processes import free_port
 from support import require_redis_cli, run_module, session_key
 from step2_redis_session.connection import connect, ping_redis
@@ -64,12 +65,6 @@ def test_the_embedded_redis_refuses_what_could_stall_or_lock_step2(embedded_logi
     start = time.monotonic()
     assert json.loads(client.get(session_key(sid)))["usr"] == "张三"  # still serving, at once
     assert time.monotonic() - start < 0.5
-
-
-def cpu_seconds(pid):
-    """User and system CPU time that the process has used, from /proc (Linux)."""
-    fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads CPU time from /proc")
