@@ -111,15 +111,20 @@ def any_server(request, redis_servers, start_server):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, headless, driven by Playwright."""
+def playwright_driver():
+    """Playwright, once for the session, to drive the system's Chromium."""
     support.require(find_chromium(), "REQUIRE_BROWSER", "no Chromium found",
                     "apt-get install chromium (the tests drive the system's Chromium)")
-    sync_playwright = support.playwright()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+    with support.playwright()() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """Debian's Chromium, headless, driven by Playwright."""
+    chromium = launch(playwright_driver)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

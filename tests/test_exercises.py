@@ -12,11 +12,10 @@ import time
 import pytest
 import requests
 
-from harness.chromium import click_login, find_chromium, launch, log_in_twice
+from harness.chromium import click_login, launch, log_in_twice
 from harness.private_redis import commands_served
 from harness.processes import ROOT
-from support import (SECRET, PrivateCluster, StepServer, ZHANG_SAN, playwright, require,
-                     session_key)
+from support import SECRET, PrivateCluster, StepServer, ZHANG_SAN, session_key
 
 pytestmark = pytest.mark.slow  # starts the patched steps in subprocesses
 
@@ -112,25 +111,26 @@ def test_02_log_out_everywhere_on_a_cluster(patched):
         cluster.stop()
 
 
-def test_03_the_production_cookie_is_kept_on_loopback_and_refused_on_plain_http(patched):
-    require(find_chromium(), "REQUIRE_BROWSER", "no Chromium found", "apt-get install chromium")
+def test_03_the_production_cookie_is_kept_on_loopback_and_refused_on_plain_http(
+        patched, playwright_driver):
     server = StepServer("step1_cookie_session", "--quiet", cwd=patched("03-production-cookie"))
     try:
-        with playwright()() as driver:
-            browser = launch(driver, "--host-resolver-rules=MAP workshop.test 127.0.0.1")
-            local = browser.new_context().new_page()
-            (cookie,) = log_in_twice(local, f"http://localhost:{server.port}/", "张三", "123")
-            assert cookie["name"] == "__Host-bottle.sess" and cookie["secure"]
-            assert cookie["path"] == "/" and cookie["domain"] == "localhost"
-            remote = browser.new_context().new_page()  # a name that is not loopback, on HTTP
-            remote.goto(f"http://workshop.test:{server.port}/")
-            remote.fill("#user", "张三")
-            remote.fill("#psd", "123")
-            click_login(remote, "您第一次登录系统")
-            remote.fill("#user", "张三")  # the page answered: the next click is a new request
-            click_login(remote, "您第一次登录系统")  # no cookie was kept: a first login again
-            assert remote.context.cookies() == []
-            browser.close()
+        # A Chromium of its own, that takes workshop.test for 127.0.0.1.
+        browser = launch(playwright_driver,
+                         "--host-resolver-rules=MAP workshop.test 127.0.0.1")
+        local = browser.new_context().new_page()
+        (cookie,) = log_in_twice(local, f"http://localhost:{server.port}/", "张三", "123")
+        assert cookie["name"] == "__Host-bottle.sess" and cookie["secure"]
+        assert cookie["path"] == "/" and cookie["domain"] == "localhost"
+        remote = browser.new_context().new_page()  # a name that is not loopback, on HTTP
+        remote.goto(f"http://workshop.test:{server.port}/")
+        remote.fill("#user", "张三")
+        remote.fill("#psd", "123")
+        click_login(remote, "您第一次登录系统")
+        remote.evaluate("document.getElementById('data').innerText = ''")  # a fresh answer
+        click_login(remote, "您第一次登录系统")  # no cookie was kept: a first login again
+        assert remote.context.cookies() == []
+        browser.close()
     finally:
         server.stop()
 
