@@ -147,6 +147,7 @@ def main():
     parser.add_argument("--counts-only", action="store_true", help="the exact part alone")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--chart", help="where to save a chart of the overheads (PNG; matplotlib)")
     args = parser.parse_args()
     exit_unless_installed("redis-server", what="The peer benchmark")
     if not shutil.which("node") or not (NODE / "node_modules").is_dir():
@@ -215,6 +216,32 @@ def main():
             cells += ["(baseline)", ""]
         cells.append(f"{min(rates):,.0f} – {max(rates):,.0f}")
         print(f"| {name} | " + " | ".join(cells) + " |")
+    if args.chart:
+        overheads = {name: [median(baseline, clients) / median(name, clients) for clients in (1, 64)]
+                     for name, (_, _, _, baseline) in STACKS.items() if baseline}
+        draw(overheads, args.chart)
+
+
+def draw(overheads, path):
+    """Bars of each stack's overhead at 1 and at 64 connections."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+    names = list(overheads)
+    figure, axes = pyplot.subplots(figsize=(9, 4.5))
+    for offset, (clients, color) in enumerate(((1, "#9ca3af"), (64, "#2563eb"))):
+        axes.barh([n + offset * 0.4 for n in range(len(names))],
+                  [overheads[name][offset] for name in names], height=0.4, color=color,
+                  label=f"{clients} connection{'s' if clients > 1 else ''}")
+    axes.set_yticks([n + 0.2 for n in range(len(names))], names)
+    axes.invert_yaxis()
+    axes.axvline(1, color="black", linewidth=0.8)
+    axes.set_xlabel("the baseline's requests per second over the stack's (1 = no cost)")
+    axes.set_title("What a session costs a read, beside its own framework")
+    axes.legend(loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    print(f"Chart: {path}")
 
 
 if __name__ == "__main__":
