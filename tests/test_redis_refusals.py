@@ -124,7 +124,7 @@ def test_redis_at_maxclients_is_an_answer_and_the_breaker_stays_closed(breakable
                 assert refusals and all("maxclients" in text for text in refusals), refusals
     # The same within the noise (the breaker never opens: every 503 above names maxclients);
     # before the fix, 0.5% of the requests got a 200 with it, against 43% without.
-    assert served["with the breaker"] >= 0.8 * served["without the breaker"], served
+    assert served["with the breaker"] >= 0.7 * served["without the breaker"], served
     assert served["with the breaker"] > 100
     lines = capsys.readouterr().err.splitlines()  # one store per round, each logs once
     assert lines == ["Redis fault (ClientLimit): max number of clients reached"] * 3, lines
