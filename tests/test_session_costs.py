@@ -16,9 +16,14 @@ CHAPTER = ROOT / "docs" / "session-costs.md"
 
 
 def exact_table(text):
-    """The rows of the table that follows the chapter's "exact" marker."""
+    """The rows of the table that follows the chapter's "exact" marker, up to its end."""
     block = text.split("<!-- exact: python -m measurements.session_costs --counts-only -->")[1]
-    return [line for line in block.strip().splitlines() if line.startswith("|")]
+    rows = []
+    for line in block.strip().splitlines():
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    return rows
 
 
 def test_each_stack_costs_what_the_chapter_says():
