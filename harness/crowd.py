@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from webtest import TestApp
 
-from step2_redis_session.server import THREADS
+from step2_redis_session.plumbing.server import THREADS
 
 
 def answers_in_process(app, seconds, clients=THREADS):

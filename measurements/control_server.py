@@ -11,9 +11,9 @@ import argparse
 import sys
 
 from step1_cookie_session.app import create_app
-from step1_cookie_session.server import bind, serve
+from step1_cookie_session.plumbing.server import bind, serve
 from step1_cookie_session.session import CookieSession
-from step2_redis_session.connection import connect
+from step2_redis_session.plumbing.connection import connect
 from step2_redis_session.store import KEY_PREFIX
 
 

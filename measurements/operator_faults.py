@@ -29,8 +29,8 @@ from harness.crowd import LoggingIn, answers_in_process, cpu_seconds
 from harness.private_redis import LocalSentinels, exit_unless_installed, redis_server_argv
 from harness.processes import ROOT, free_port, running
 from step2_redis_session.app import create_app
-from step2_redis_session.connection import connect
-from step2_redis_session.faults import GuardedStore
+from step2_redis_session.plumbing.connection import connect
+from step2_redis_session.plumbing.breaker import GuardedStore
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import KEY_PREFIX, RedisStore
 

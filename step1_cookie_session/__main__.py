@@ -8,7 +8,7 @@ import os
 import sys
 
 from .app import create_app
-from .server import add_server_arguments, bind, serve
+from .plumbing.server import add_server_arguments, bind, serve
 from .session import CookieSession
 
 

@@ -4,22 +4,24 @@
                                   [--redis-url URL] [--redis-cluster] [--embedded-redis]
     python -m step2_redis_session sessions [ID | --clear] [--redis-url URL] [--redis-cluster]
 
-Top to bottom: the arguments, the store, the app, the server. Where Redis is
-comes from redis_url.py; the embedded Redis, for a learner without one, from
-embedded.py; the ``sessions`` command from sessions_command.py.
+Top to bottom: the arguments, the store, the app, the server. The plumbing is
+in plumbing/: where Redis is comes from redis_url.py, the connection from
+connection.py, the circuit breaker from breaker.py; the embedded Redis, for a
+learner without one, from embedded.py; the ``sessions`` command from
+sessions_command.py.
 """
 
 import argparse
 import os
 
 from .app import create_app
-from .connection import connect_or_exit, persistence, ping_redis
-from .embedded import check_embeddable, start_embedded_redis
-from .faults import GuardedStore
-from .redis_url import DEFAULT_URL, chosen_redis_url, redacted
-from .server import add_server_arguments, bind, serve
+from .plumbing.breaker import GuardedStore
+from .plumbing.connection import connect_or_exit, persistence, ping_redis
+from .plumbing.embedded import check_embeddable, start_embedded_redis
+from .plumbing.redis_url import DEFAULT_URL, chosen_redis_url, redacted
+from .plumbing.server import add_server_arguments, bind, serve
+from .plumbing.sessions_command import clear_sessions, show_sessions
 from .session import RedisSession
-from .sessions_command import clear_sessions, show_sessions
 from .store import RedisStore
 
 
@@ -34,7 +36,7 @@ def main(argv=None):
             show_sessions(url.text, args.id, cluster)
         return
 
-    # The store: Redis, behind a circuit breaker (faults.py).
+    # The store: Redis, behind a circuit breaker (plumbing/breaker.py).
     if args.embedded_redis:
         check_embeddable(url.text, cluster)
     client = connect_or_exit(url.text, cluster)

@@ -26,8 +26,8 @@ import step2_redis_session.app
 from harness.private_redis import LocalCluster, redis_server_argv
 from harness.processes import ROOT, Process, free_port, wait_until
 from step1_cookie_session.session import CookieSession
-from step2_redis_session.connection import connect
-from step2_redis_session.faults import GuardedStore
+from step2_redis_session.plumbing.connection import connect
+from step2_redis_session.plumbing.breaker import GuardedStore
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import KEY_PREFIX, RedisStore
 

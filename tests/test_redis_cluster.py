@@ -11,7 +11,7 @@ import redis
 import requests
 from webtest import TestApp
 
-from step2_redis_session.connection import connect
+from step2_redis_session.plumbing.connection import connect
 from support import PrivateCluster, ZHANG_SAN, run_module, session_key, step2_client
 
 pytestmark = pytest.mark.slow  # starts a cluster of redis-servers

@@ -13,8 +13,8 @@ from webtest import TestApp
 
 from harness.private_redis import stall
 from harness.processes import wait_until
-from step2_redis_session.faults import COOL_DOWN
-from step2_redis_session.connection import WORST_WAIT
+from step2_redis_session.plumbing.breaker import COOL_DOWN
+from step2_redis_session.plumbing.connection import WORST_WAIT
 from support import ZHANG_SAN, logged_in, session_key, step2_client
 
 #: The README's promise: every answer within this many seconds, 200 or 503.

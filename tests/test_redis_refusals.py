@@ -13,9 +13,9 @@ from webtest import TestApp
 
 from harness.crowd import answers_in_process
 from harness.processes import free_port
-from step2_redis_session.connection import connect
-from step2_redis_session.faults import COOL_DOWN, GuardedStore
-from step2_redis_session.server import THREADS
+from step2_redis_session.plumbing.connection import connect
+from step2_redis_session.plumbing.breaker import COOL_DOWN, GuardedStore
+from step2_redis_session.plumbing.server import THREADS
 from step2_redis_session.store import RedisStore
 from support import ZHANG_SAN, logged_in, session_key, step2_client
 

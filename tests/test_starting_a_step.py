@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from harness.processes import free_port
-from step1_cookie_session.server import address_to_open
+from step1_cookie_session.plumbing.server import address_to_open
 from support import ZHANG_SAN, run_module
 
 pytestmark = pytest.mark.slow  # starts servers in subprocesses

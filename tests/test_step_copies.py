@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 import step1_cookie_session.app as app1
-import step1_cookie_session.server as server1
+import step1_cookie_session.plumbing.server as server1
 import step1_cookie_session.session as session1
 import step2_redis_session.app as app2
-import step2_redis_session.server as server2
+import step2_redis_session.plumbing.server as server2
 import step2_redis_session.session as session2
 
 COPIES = {

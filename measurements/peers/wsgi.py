@@ -15,7 +15,7 @@ import sys
 import time
 
 from step1_cookie_session.app import create_app
-from step1_cookie_session.server import bind, serve
+from step1_cookie_session.plumbing.server import bind, serve
 
 SECRET = "a-peer-benchmark-secret-of-32-chars"
 FIRST, LOGGED_OUT = "您第一次登录系统", "已退出登录 (logged out)"

@@ -12,11 +12,13 @@ import threading
 from urllib.parse import urlsplit
 
 from fakeredis import TcpFakeServer
+# fakeredis's private API (requirements.in pins fakeredis exactly for it): its
+# connection handler, whose current_client and writer the handler below uses.
 from fakeredis._clients._tcp_server import TCPFakeRequestHandler
 from redis.connection import parse_url
 
 from .redis_url import DEFAULT_URL, redacted
-from .store import KEY_PREFIX
+from ..store import KEY_PREFIX
 
 #: The commands that the workshop, redis-py and redis-cli send, and nothing else.
 SERVED = {"GET", "SET", "GETEX", "MGET", "DEL", "UNLINK", "EXISTS", "TTL", "PTTL", "EXPIRE",
@@ -114,6 +116,7 @@ class GuardedHandler(TCPFakeRequestHandler):
 
     def handle(self):
         buffer = b""
+        # socketserver's private flag, set by shutdown(): the one way to see it from here.
         while not self.server._shutdown_event.is_set():
             readable, _, _ = select.select([self.connection], [], [], SHUTDOWN_CHECK)
             if not readable:
@@ -142,6 +145,8 @@ class GuardedHandler(TCPFakeRequestHandler):
             self.wfile.write(f"-ERR {why}\r\n".encode())
             self.wfile.flush()
             return
+        # fakeredis's private API: current_client is this connection's in-process
+        # FakeRedis connection, writer encodes its replies as RESP.
         self.current_client.get_socket().sendall(raw)
         while self.current_client.can_read():
             try:

@@ -11,7 +11,7 @@ import redis
 
 from .connection import CLIENT_ERRORS, connect, tls_hint
 from .redis_url import redacted
-from .store import KEY_PREFIX
+from ..store import KEY_PREFIX
 
 
 #: Keys per round trip: SCAN asks for this many, and one pipeline reads them.

@@ -1,7 +1,7 @@
 """The server around the lesson: waitress, a line per request, and the start-up helpers.
 
 Both steps hold this file word for word, so that each step folder reads on its
-own; tests/test_step_copies.py keeps the two copies the same. Nothing here is
+own; tests/repository/test_step_copies.py keeps the two copies the same. Nothing here is
 about where the session lives: that is session.py's job.
 
 waitress is a threaded WSGI server. Bottle's built-in server handles one
@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import waitress
 
-from .app import MAX_FORM_BYTES
+from ..app import MAX_FORM_BYTES
 
 #: Worker threads: how many requests may wait on the session's store at once
 #: (waitress's default is 4).
@@ -28,8 +28,8 @@ THREADS = 8
 SWITCH_INTERVAL = 0.0002
 #: A connection that sends nothing for this many seconds is closed (waitress: 120).
 IDLE_CONNECTION = 20
-#: Seconds between two lines of the same kind of waitress warning.
-WARN_EVERY = 60.0
+#: Seconds between two log lines of the same kind: a log that cannot flood.
+LOG_EVERY = 60.0
 
 
 def add_server_arguments(parser):
@@ -86,6 +86,25 @@ def serve(server, args, banner):
         pass
 
 
+class OnceAMinute:
+    """The log's throttle: ``first(kind)`` is True for the first line of each kind in LOG_EVERY s.
+
+    A fault that repeats on every request, or a warning that waitress gives for
+    every queued request, would otherwise bury the lines that matter.
+    """
+
+    def __init__(self, clock=time.monotonic):
+        self._clock, self._lock, self._last = clock, threading.Lock(), {}
+
+    def first(self, kind):
+        with self._lock:
+            now = self._clock()
+            if now - self._last.get(kind, -LOG_EVERY) < LOG_EVERY:
+                return False
+            self._last[kind] = now
+            return True
+
+
 def warn_once_a_minute(logger):
     """Print each kind of the logger's warnings at most once a minute, on stderr.
 
@@ -95,13 +114,11 @@ def warn_once_a_minute(logger):
     before any filter sees it. So after each queue warning its logger is turned
     off for a minute, and a call to it costs one check of a flag.
     """
-    last_printed = {}
+    once = OnceAMinute()
 
     def first_in_a_minute(record):
-        now = time.monotonic()
-        if now - last_printed.get(record.msg, -WARN_EVERY) < WARN_EVERY:
+        if not once.first(record.msg):
             return False
-        last_printed[record.msg] = now
         if record.name == "waitress.queue":
             mute_for_a_while(logging.getLogger(record.name))
         return True
@@ -113,9 +130,9 @@ def warn_once_a_minute(logger):
 
 
 def mute_for_a_while(logger):
-    """Turn the logger off now, and on again after WARN_EVERY seconds."""
+    """Turn the logger off now, and on again after LOG_EVERY seconds."""
     logger.disabled = True
-    timer = threading.Timer(WARN_EVERY, setattr, (logger, "disabled", False))
+    timer = threading.Timer(LOG_EVERY, setattr, (logger, "disabled", False))
     timer.daemon = True  # Ctrl+C must not wait for it
     timer.start()
 

@@ -1,0 +1,2 @@
+"""The plumbing around the lesson: the server, and what the lesson's files need but do not teach.
+"""
