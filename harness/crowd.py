@@ -4,10 +4,14 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import requests
 from webtest import TestApp
 
+from harness.processes import wait_until
+from harness.steps import ZHANG_SAN
+from step2_redis_session.plumbing.breaker import COOL_DOWN
 from step2_redis_session.plumbing.server import THREADS
 
 
@@ -60,6 +64,65 @@ class LoggingIn:
     def longest_gap(self):
         """The longest wait between two answers, in seconds."""
         return max((b[0] - a[0] for a, b in zip(self.answers, self.answers[1:])), default=0)
+
+
+def timed(call):
+    """(what call() returned, the seconds it took)."""
+    start = time.monotonic()
+    result = call()
+    return result, time.monotonic() - start
+
+
+@dataclass
+class Freeze:
+    """What a crowd met while Redis was frozen: see freeze_under_crowd."""
+    answers: list = field(default_factory=list)  # (when it ended, status, seconds) of each login
+    pages: list = field(default_factory=list)  # (status, seconds) of each page fetched while frozen
+    frozen_at: float = 0.0
+    thawed_at: float = 0.0
+
+
+def freeze_under_crowd(redis_server, url, clients=32, frozen=1.3, warm_up=1.0, after=0.0):
+    """Freeze Redis (SIGSTOP) for frozen seconds while clients keep using step 2 at url.
+
+    Each client logs in once as a user of its own, then keeps posting the login
+    form: a read of its live session. After warm_up seconds Redis freezes, and
+    the page is fetched every 0.1 s until it thaws. The crowd goes on until a
+    login gets a 200 after the thaw (recovery with no restart), and for after
+    seconds more. Returns a Freeze.
+    """
+    browsers = [requests.Session() for _ in range(clients)]
+    for number, browser in enumerate(browsers):
+        browser.post(url + "/login", {"usr": f"用户{number}", "psd": "pw"})
+    freeze, done = Freeze(), threading.Event()
+
+    def keep_logging_in(browser):
+        while not done.is_set():
+            res, seconds = timed(lambda: browser.post(url + "/login", ZHANG_SAN, timeout=10))
+            freeze.answers.append((time.monotonic(), res.status_code, seconds))
+
+    with ThreadPoolExecutor(clients) as pool:
+        for browser in browsers:
+            pool.submit(keep_logging_in, browser)
+        time.sleep(warm_up)
+        redis_server.pause()
+        freeze.frozen_at = time.monotonic()
+        try:
+            while time.monotonic() < freeze.frozen_at + frozen:
+                page, seconds = timed(lambda: requests.get(url, timeout=10))
+                freeze.pages.append((page.status_code, seconds))
+                time.sleep(0.1)
+        finally:
+            redis_server.resume()
+        freeze.thawed_at = time.monotonic()
+        try:
+            wait_until(lambda: any(when > freeze.thawed_at and status == 200
+                                   for when, status, _ in freeze.answers),
+                       "a 200 after Redis came back", timeout=COOL_DOWN + 5)
+            time.sleep(after)
+        finally:
+            done.set()
+    return freeze
 
 
 def cpu_seconds(pid):

@@ -5,7 +5,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,20 +18,24 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def wait_until(probe, what, timeout=10, gave_up=None):
-    """Call probe until it returns without an error, and return what it returned.
+def wait_until(predicate, what, timeout=10, gave_up=None):
+    """Call predicate until it returns something true, and return that.
 
-    After timeout seconds, or as soon as gave_up() is true (say, the program
-    exited), raise an AssertionError that names what did not happen.
+    An exception counts as "not yet" (a server that is still starting refuses
+    connections). After timeout seconds, or as soon as gave_up() is true (say,
+    the program exited), raise an AssertionError that names what did not happen.
     """
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return probe()
+            result = predicate()
         except Exception:
-            if time.monotonic() > deadline or (gave_up and gave_up()):
-                raise AssertionError(f"{what} did not happen within {timeout} s") from None
-            time.sleep(0.05)
+            result = None
+        if result:
+            return result
+        if time.monotonic() > deadline or (gave_up and gave_up()):
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.05)
 
 
 class Process:
@@ -55,7 +59,7 @@ class Process:
 
         def ready():
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            assert ready_text is None or ready_text in self.output()
+            return ready_text is None or ready_text in self.output()
 
         try:
             wait_until(ready, f"{' '.join(map(str, argv))} listening on port {port}",
@@ -81,12 +85,8 @@ class Process:
                 self.proc.kill()
                 self.proc.wait()
 
+    def __enter__(self):
+        return self
 
-@contextmanager
-def running(argv, port, **kwargs):
-    """A Process for the length of a with-block."""
-    process = Process(argv, port, **kwargs)
-    try:
-        yield process
-    finally:
-        process.stop()
+    def __exit__(self, *exc):
+        self.stop()

@@ -2,7 +2,7 @@
 
 Prints one line per supported version (workshop/check_python.py holds the list):
 the version and the interpreter, or the version and "-" when the machine lacks
-it. .ci/run and tests/test_offline_room.py use it. It looks, in turn, in pyenv's
+it. .ci/run and tests/repository/test_offline_room.py use it. It looks, in turn, in pyenv's
 versions, in the folder of Debian's newest Pythons (.ci/debian-pythons), and on
 the PATH; each candidate is run once, because a pyenv shim can stand on the PATH
 for a Python that it cannot run.

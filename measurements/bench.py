@@ -24,63 +24,17 @@ time Python, not a Redis round trip.
 """
 
 import argparse
-import http.client
 import os
-import platform
 import statistics
-import sys
-import tempfile
-import time
 from contextlib import ExitStack
-from pathlib import Path
-from urllib.parse import urlencode
 
 import redis
 
-from harness.private_redis import commands_served, exit_unless_installed, redis_server_argv
-from harness.processes import free_port, running
+from harness.private_redis import PrivateRedis, commands_served, exit_unless_installed
+from harness.processes import free_port
+from harness.benchmark import LOGIN_BODY, Browser, machine, per_call
+from harness.steps import StepServer
 from step2_redis_session.store import KEY_PREFIX
-
-LOGIN_BODY = urlencode({"usr": "张三", "psd": "123"})
-FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-class Browser:
-    """One keep-alive HTTP connection that keeps the session cookie, like a browser tab."""
-
-    def __init__(self, port):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port)
-        self.cookie = ""
-
-    def reopen(self):
-        """A new connection, with the same cookie: the servers close one left idle for 20 s."""
-        self.conn.close()
-        self.conn = http.client.HTTPConnection(self.conn.host, self.conn.port)
-
-    def post(self, path, body=""):
-        self.conn.request("POST", path, body, {**FORM_HEADERS, "Cookie": self.cookie})
-        res = self.conn.getresponse()
-        text = res.read().decode()
-        for header in res.headers.get_all("Set-Cookie") or []:
-            self.cookie = header.split(";")[0] if "Max-Age=0" not in header else ""
-        return text
-
-
-def per_call(call, times):
-    """Seconds per call, over times calls in a row."""
-    start = time.perf_counter()
-    for _ in range(times):
-        call()
-    return (time.perf_counter() - start) / times
-
-
-def machine():
-    model = next((line.split(":", 1)[1].strip() for line in
-                  Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor()) \
-        if Path("/proc/cpuinfo").exists() else platform.processor()
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
-
 
 def main():
     parser = argparse.ArgumentParser(prog="python -m measurements.bench", description=__doc__.split("\n")[0])
@@ -94,21 +48,18 @@ def main():
     exit_unless_installed("redis-server", what="The benchmark")
 
     with ExitStack() as stack:
-        redis_port, port1, port2, port_control = free_port(), free_port(), free_port(), free_port()
-        workdir = stack.enter_context(tempfile.TemporaryDirectory())
-        stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port))
-        redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        stack.enter_context(running([sys.executable, "-m", "step1_cookie_session",
-                                     "--port", str(port1)], port1))
-        stack.enter_context(running([sys.executable, "-m", "step2_redis_session",
-                                     "--port", str(port2), "--redis-url", redis_url], port2))
-        stack.enter_context(running([sys.executable, "-m", "measurements.control_server",
-                                     str(port_control), redis_url], port_control))
+        redis_server = stack.enter_context(PrivateRedis())
+        port_control = free_port()
+        servers = [stack.enter_context(server) for server in (
+            StepServer("step1_cookie_session"),
+            StepServer("step2_redis_session", "--redis-url", redis_server.url),
+            StepServer("measurements.control_server", str(port_control), redis_server.url,
+                       port=port_control))]
 
-        step1, step2, control = Browser(port1), Browser(port2), Browser(port_control)
+        step1, step2, control = (Browser(server.port) for server in servers)
         for browser in (step1, step2, control):
             assert browser.post("/login", LOGIN_BODY) == "您第一次登录系统"
-        client = redis.Redis.from_url(redis_url)
+        client = redis.Redis.from_url(redis_server.url)
         key = KEY_PREFIX + step2.cookie.split("=", 1)[1]
 
         kinds = {
@@ -127,7 +78,7 @@ def main():
                 samples[name].append(per_call(kinds[name], args.requests))
         assert step2.post("/login", LOGIN_BODY) == "欢迎，张三"
 
-        admin = redis.Redis.from_url(redis_url)
+        admin = redis.Redis.from_url(redis_server.url)
         admin.ping()
         counts = {
             "read (POST /login, live session)": commands_served(admin, lambda: step2.post("/login", LOGIN_BODY)),

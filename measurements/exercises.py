@@ -9,7 +9,6 @@ exercise 5, times its scrypt hash. The exercises' pages quote these figures.
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import ExitStack
@@ -18,10 +17,9 @@ from pathlib import Path
 import redis
 import requests
 
-from harness.private_redis import commands_served, exit_unless_installed, redis_server_argv
-from harness.processes import ROOT, free_port, running
-
-FORM = {"usr": "张三", "psd": "123"}
+from harness.private_redis import PrivateRedis, commands_served, exit_unless_installed
+from harness.processes import ROOT
+from harness.steps import ZHANG_SAN, StepServer
 
 
 def patched_copy(exercise, into):
@@ -41,13 +39,11 @@ def counted(admin, action):
     return ", ".join(f"{calls} × {name.upper()}" for name, calls in sorted(served.items()))
 
 
-def step2_costs(exercise, copy, redis_url, admin):
-    port = free_port()
-    with running([sys.executable, "-m", "step2_redis_session", "--quiet", "--port", str(port),
-                  "--redis-url", redis_url], port, cwd=copy, ready_text="Open http"):
-        url, browser = f"http://127.0.0.1:{port}", requests.Session()
-        login = counted(admin, lambda: browser.post(url + "/login", FORM))
-        read = counted(admin, lambda: browser.post(url + "/login", FORM))
+def step2_costs(exercise, copy, url, admin):
+    with StepServer("step2_redis_session", "--quiet", "--redis-url", url, cwd=copy) as server:
+        url, browser = server.url, requests.Session()
+        login = counted(admin, lambda: browser.post(url + "/login", ZHANG_SAN))
+        read = counted(admin, lambda: browser.post(url + "/login", ZHANG_SAN))
         logout = counted(admin, lambda: browser.post(url + "/logout"))
     print(f"{exercise}: a login {login}; a read {read}; a logout {logout}")
 
@@ -69,14 +65,12 @@ def main():
     exit_unless_installed("redis-server", what="The exercises' costs")
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        redis_port = free_port()
-        stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port))
-        redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        admin = redis.Redis(port=redis_port)
-        step2_costs("step 2 as it is", ROOT, redis_url, admin)
+        redis_server = stack.enter_context(PrivateRedis())
+        admin = redis.Redis(port=redis_server.port)
+        step2_costs("step 2 as it is", ROOT, redis_server.url, admin)
         for exercise in ("01-idle-timeout", "02-log-out-everywhere", "05-check-the-password"):
             copy = patched_copy(exercise, workdir / exercise)
-            step2_costs(exercise, copy, redis_url, admin)
+            step2_costs(exercise, copy, redis_server.url, admin)
         scrypt_time(workdir / "05-check-the-password")
 
 

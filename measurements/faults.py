@@ -4,36 +4,32 @@ Starts a private redis-server and step 2's real server on free ports, puts
 Redis into one fault after another, and prints the README's table: what a login
 answers, how long the first request and the ones after it take, and what the
 server logged. The frozen case runs 32 clients at once and times the page too.
-The tests (tests/test_step2_faults.py, tests/test_step2_outage.py) assert the
-same behaviour; this script reports the figures. It needs redis-server.
+The tests (tests/operations/test_redis_refusals.py, tests/operations/test_redis_outage.py)
+assert the same behaviour; this script reports the figures. It needs redis-server.
 """
 
-import signal
-import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import redis
 import requests
 
-from harness.private_redis import exit_unless_installed, redis_server_argv, stall
-from harness.processes import free_port, running, wait_until
-
-LOGIN = {"usr": "张三", "psd": "123"}
+from harness.crowd import freeze_under_crowd, timed
+from harness.private_redis import PrivateRedis, exit_unless_installed, stall
+from harness.processes import free_port, wait_until
+from harness.steps import ZHANG_SAN, StepServer
 
 
 def timed_post(browser, url):
-    start = time.monotonic()
-    res = browser.post(url + "/login", LOGIN, timeout=10)
-    return res, (time.monotonic() - start) * 1000
+    """(the answer to a login, the milliseconds it took)."""
+    res, seconds = timed(lambda: browser.post(url + "/login", ZHANG_SAN, timeout=10))
+    return res, seconds * 1000
 
 
 def row(name, server, url, before=None, after=None):
     """Log in under the fault twice (first, then again); print a table row."""
     browser = requests.Session()
-    browser.post(url + "/login", LOGIN)  # a live session, read under the fault
+    browser.post(url + "/login", ZHANG_SAN)  # a live session, read under the fault
     newcomer = requests.Session()
     log_start = len(server.output())
     (before or (lambda: None))()
@@ -48,55 +44,30 @@ def row(name, server, url, before=None, after=None):
           f"then {again_ms:.0f} ms | {read.status_code} | {logged[0] if logged else '(nothing)'} |")
 
 
-def frozen_under_load(redis_proc, url, clients=32, seconds=6, frozen=1.5):
-    """SIGSTOP Redis while clients keep logging in: the slowest answer, and the page's."""
-    browsers = [requests.Session() for _ in range(clients)]
-    for browser in browsers:
-        browser.post(url + "/login", LOGIN)
-    times, pages, stop_at = [], [], time.monotonic() + seconds
-
-    def client(browser):
-        while time.monotonic() < stop_at:
-            res, ms = timed_post(browser, url)
-            times.append((res.status_code, ms))
-
-    with ThreadPoolExecutor(clients) as pool:
-        for browser in browsers:
-            pool.submit(client, browser)
-        time.sleep(0.5)
-        redis_proc.send_signal(signal.SIGSTOP)
-        thaw_at = time.monotonic() + frozen
-        while time.monotonic() < thaw_at:
-            start = time.monotonic()
-            requests.get(url, timeout=10)
-            pages.append((time.monotonic() - start) * 1000)
-            time.sleep(0.1)
-        redis_proc.send_signal(signal.SIGCONT)
-    statuses = sorted({status for status, _ in times})
-    print(f"\nRedis frozen (SIGSTOP) for {frozen} s of a {seconds} s run under {clients} clients: "
-          f"{len(times)} answers, "
-          f"all {' or '.join(map(str, statuses))}; the slowest took "
-          f"{max(ms for _, ms in times):.0f} ms; the page took at most {max(pages):.0f} ms "
-          f"(median {sorted(pages)[len(pages) // 2]:.0f} ms); the last answer was "
-          f"{times[-1][0]}.")
+def frozen_under_load(redis_server, url, clients=32, frozen=1.5):
+    """Freeze Redis under clients logging in: the slowest answer, and the page's."""
+    freeze = freeze_under_crowd(redis_server, url, clients, frozen=frozen, warm_up=0.5, after=3)
+    statuses = sorted({status for _, status, _ in freeze.answers})
+    pages = sorted(seconds * 1000 for _, seconds in freeze.pages)
+    print(f"\nRedis frozen (SIGSTOP) for {frozen} s under {clients} clients: "
+          f"{len(freeze.answers)} answers, all {' or '.join(map(str, statuses))}; the slowest took "
+          f"{max(seconds for _, _, seconds in freeze.answers) * 1000:.0f} ms; the page took at "
+          f"most {pages[-1]:.0f} ms (median {pages[len(pages) // 2]:.0f} ms); the last answer "
+          f"was {freeze.answers[-1][1]}.")
 
 
 def main():
     exit_unless_installed("redis-server")
     with ExitStack() as stack:
-        workdir = stack.enter_context(tempfile.TemporaryDirectory())
-        redis_port, port = free_port(), free_port()
-        redis_server = stack.enter_context(running(
-            redis_server_argv(redis_port, workdir, "--enable-debug-command", "local"), redis_port))
-        redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        server = stack.enter_context(running(
-            [sys.executable, "-m", "step2_redis_session", "--port", str(port),
-             "--redis-url", redis_url], port, ready_text="Open http"))
-        url, admin = f"http://127.0.0.1:{port}", redis.Redis(port=redis_port)
+        redis_server = stack.enter_context(
+            PrivateRedis(args=["--enable-debug-command", "local"]))
+        server = stack.enter_context(
+            StepServer("step2_redis_session", "--redis-url", redis_server.url))
+        url, admin = server.url, redis.Redis(port=redis_server.port)
 
         def recover():
             time.sleep(1.1)  # the breaker's cool-down
-            wait_until(lambda: requests.post(url + "/login", LOGIN).status_code == 200 or 1 / 0,
+            wait_until(lambda: requests.post(url + "/login", ZHANG_SAN).status_code == 200,
                        "recovery")
 
         print("| fault | a new login answers | first request, then the next | a live session's "
@@ -117,9 +88,8 @@ def main():
                             admin.client_kill_filter(_type="normal", skipme=True)),
             after=lambda: (admin.config_set("requirepass", ""), recover()))
         row("frozen (SIGSTOP)", server, url,
-            before=lambda: redis_server.proc.send_signal(signal.SIGSTOP),
-            after=lambda: (redis_server.proc.send_signal(signal.SIGCONT), recover()))
-        frozen_under_load(redis_server.proc, url)
+            before=redis_server.pause, after=lambda: (redis_server.resume(), recover()))
+        frozen_under_load(redis_server, url)
 
 
 if __name__ == "__main__":

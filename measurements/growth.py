@@ -18,17 +18,17 @@ and redis-cli.
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from contextlib import ExitStack
 
 import redis
 
-from harness.private_redis import LocalCluster, exit_unless_installed, redis_server_argv
-from harness.processes import free_port, running
-from measurements.bench import LOGIN_BODY, Browser, per_call
-from measurements.load import CLIENT_CORE, SERVER_CORE, core, pin_this_process
+from harness.private_redis import LocalCluster, exit_unless_installed
+from harness.benchmark import (CLIENT_CORE, LOGIN_BODY, SERVER_CORE, Browser, core, per_call,
+                               pin_this_process)
+from harness.private_redis import PrivateRedis
+from harness.steps import StepServer
 from step1_cookie_session.session import encode
 from step2_redis_session.store import KEY_PREFIX
 
@@ -51,12 +51,10 @@ def read_time(browser, rounds, requests):
                              for _ in range(rounds)) * 1e6
 
 
-def start_step2(stack, redis_url, *flags):
-    port = free_port()
-    stack.enter_context(running(
-        [sys.executable, "-m", "step2_redis_session", "--quiet", "--port", str(port),
-         "--redis-url", redis_url, *flags], port, cpus=core(SERVER_CORE)))
-    browser = Browser(port)
+def start_step2(stack, url, *flags):
+    server = stack.enter_context(StepServer("step2_redis_session", "--quiet", "--redis-url", url,
+                                            *flags, cpus=core(SERVER_CORE)))
+    browser = Browser(server.port)
     assert browser.post("/login", LOGIN_BODY) == "您第一次登录系统"
     return browser
 
@@ -85,12 +83,9 @@ def main():
 
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
-        redis_port = free_port()
-        stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port,
-                                    cpus=core(CLIENT_CORE)))
-        redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        client = redis.Redis.from_url(redis_url)
-        browser = start_step2(stack, redis_url)
+        single = stack.enter_context(PrivateRedis(cpus=core(CLIENT_CORE)))
+        client = redis.Redis.from_url(single.url)
+        browser = start_step2(stack, single.url)
         live = KEY_PREFIX + browser.cookie.split("=", 1)[1]
         per_key = client.memory_usage(live)
 
@@ -116,7 +111,7 @@ def main():
         on_cluster = start_step2(stack, cluster.url, "--redis-cluster")
         samples = {"single": [], "cluster": []}
         client.flushdb()
-        browser = start_step2(stack, redis_url)  # a fresh session on the emptied single node
+        browser = start_step2(stack, single.url)  # a fresh session on the emptied single node
         for _ in range(args.rounds):
             samples["single"].append(read_time(browser, 1, args.requests))
             samples["cluster"].append(read_time(on_cluster, 1, args.requests))

@@ -15,41 +15,22 @@ not add 64 Python threads to a 2-core machine. It needs redis-server.
 
 import argparse
 import asyncio
-import os
 import statistics
-import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from urllib.parse import urlencode
 
-from harness.private_redis import exit_unless_installed, redis_server_argv
-from harness.processes import free_port, running
+from harness.benchmark import CLIENT_CORE, SERVER_CORE, core, pin_this_process
+from harness.private_redis import PrivateRedis, exit_unless_installed
+from harness.processes import free_port
+from harness.steps import StepServer
 
+#: The servers, each a module and its arguments.
 SERVERS = {
-    "step 1": ["-m", "step1_cookie_session", "--quiet", "--port", "{port}"],
-    "step 2": ["-m", "step2_redis_session", "--quiet", "--port", "{port}", "--redis-url", "{redis}"],
-    "control": ["-m", "measurements.control_server", "{port}", "{redis}"],
+    "step 1": ["step1_cookie_session", "--quiet"],
+    "step 2": ["step2_redis_session", "--quiet", "--redis-url", "{redis}"],
+    "control": ["measurements.control_server", "{port}", "{redis}"],
 }
-
-
-# Linux only: the web server, every thread of it, gets a core of its own; the
-# clients and Redis share the other. Unpinned, the OS moves them about, and the
-# figures measure that.
-CLIENT_CORE, SERVER_CORE = 0, 1
-
-
-def core(number):
-    """{number}, for Process(cpus=…), where the OS can pin and there are two cores; else None."""
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-        return {number}
-    return None
-
-
-def pin_this_process(number):
-    """Pin this process (the clients, in one thread) and what it starts from now on."""
-    if core(number):
-        os.sched_setaffinity(0, core(number))
 
 
 def request_bytes(user, cookie):
@@ -138,16 +119,13 @@ def main():
     pin_this_process(CLIENT_CORE)
     results = {name: {} for name in SERVERS}
     with ExitStack() as stack:
-        redis_port = free_port()
-        workdir = stack.enter_context(tempfile.TemporaryDirectory())
-        stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port,
-                                    cpus=core(CLIENT_CORE)))
+        redis_server = stack.enter_context(PrivateRedis(cpus=core(CLIENT_CORE)))
         ports = {}
-        for name, argv in SERVERS.items():
+        for name, (module, *argv) in SERVERS.items():
             ports[name] = free_port()
-            fill = {"port": ports[name], "redis": f"redis://127.0.0.1:{redis_port}/0"}
-            stack.enter_context(running([sys.executable, *(arg.format(**fill) for arg in argv)],
-                                        ports[name], cpus=core(SERVER_CORE)))
+            fill = {"port": ports[name], "redis": redis_server.url}
+            stack.enter_context(StepServer(module, *(arg.format(**fill) for arg in argv),
+                                           port=ports[name], cpus=core(SERVER_CORE)))
         names = list(SERVERS)
         for count in clients:
             rounds = {name: [] for name in names}

@@ -1,7 +1,7 @@
 """What an operator meets, measured: python -m measurements.operator_faults
 
 The figures of docs/bad-input-and-faults.md and docs/beyond-one-redis.md that
-are not in scripts/faults' table, each on private redis-servers of its own:
+are not in measurements/faults.py's table, each on private redis-servers of its own:
 
 - logins served at maxclients, by step 2 with its circuit breaker and without;
 - the sessions command with 100,000 sessions stored: the first line, the whole
@@ -9,7 +9,7 @@ are not in scripts/faults' table, each on private redis-servers of its own:
 - the CPU that an idle step 2 on its embedded Redis uses;
 - a Sentinel failover under load: 503s, the longest wait, acknowledged logins lost.
 
-The tests assert the behaviour (tests/test_redis_refusals.py, test_step2_sessions_command.py,
+The tests assert the behaviour (tests/operations/test_redis_refusals.py, test_step2_sessions_command.py,
 test_step2_embedded_redis.py, test_redis_sentinel.py); this script reports the figures.
 It needs redis-server, and Linux for the CPU figure.
 """
@@ -26,8 +26,9 @@ import redis
 import requests
 
 from harness.crowd import LoggingIn, answers_in_process, cpu_seconds
-from harness.private_redis import LocalSentinels, exit_unless_installed, redis_server_argv
-from harness.processes import ROOT, free_port, running
+from harness.private_redis import LocalSentinels, PrivateRedis, exit_unless_installed, redis_url
+from harness.processes import ROOT, free_port
+from harness.steps import StepServer
 from step2_redis_session.app import create_app
 from step2_redis_session.plumbing.connection import connect
 from step2_redis_session.plumbing.breaker import GuardedStore
@@ -75,12 +76,10 @@ def sessions_command(url, count=100_000):
 def idle_embedded():
     if not os.path.exists("/proc/self/stat"):
         return
-    port = free_port()
-    with running([sys.executable, "-m", "step2_redis_session", "--quiet", "--port", str(port),
-                  "--embedded-redis", "--redis-url", f"redis://127.0.0.1:{free_port()}/0"],
-                 port, ready_text="Open http") as server:
+    with StepServer("step2_redis_session", "--quiet", "--embedded-redis",
+                    "--redis-url", redis_url(free_port())) as server:
         with ThreadPoolExecutor(16) as pool:
-            list(pool.map(lambda n: requests.post(f"http://127.0.0.1:{port}/login",
+            list(pool.map(lambda n: requests.post(f"{server.url}/login",
                                                   {"usr": f"u{n}", "psd": "p"}), range(64)))
         time.sleep(1)
         before = cpu_seconds(server.proc.pid)
@@ -91,11 +90,9 @@ def idle_embedded():
 
 def failover(workdir):
     group = LocalSentinels(workdir)
-    port = free_port()
     try:
-        with running([sys.executable, "-m", "step2_redis_session", "--quiet", "--port", str(port),
-                      "--redis-url", group.url], port, ready_text="Open http"):
-            with LoggingIn(f"http://127.0.0.1:{port}") as crowd:
+        with StepServer("step2_redis_session", "--quiet", "--redis-url", group.url) as server:
+            with LoggingIn(server.url) as crowd:
                 time.sleep(1)
                 promoted, demoted = group.fail_over()
                 time.sleep(2)
@@ -116,9 +113,7 @@ def main():
     exit_unless_installed("redis-server")
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
-        redis_port = free_port()
-        stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port))
-        url = f"redis://127.0.0.1:{redis_port}/0"
+        url = stack.enter_context(PrivateRedis()).url
         at_maxclients(url)
         sessions_command(url)
         idle_embedded()

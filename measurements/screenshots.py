@@ -21,8 +21,10 @@ from contextlib import contextmanager
 
 import redis
 
+from harness.private_redis import redis_url
 from harness.chromium import launch, log_in_twice
-from harness.processes import ROOT, free_port, running
+from harness.processes import ROOT, free_port
+from harness.steps import StepServer
 from step2_redis_session.store import KEY_PREFIX
 
 OUT = ROOT / "docs" / "img"
@@ -32,9 +34,8 @@ NAME, PASSWORD = "张三", "123"  # what the walkthroughs type
 @contextmanager
 def step_server(module, *args):
     """A step's server, started as a learner starts it; yields the URL to open."""
-    port = free_port()
-    with running([sys.executable, "-m", module, "--port", str(port), *args], port):
-        yield f"http://localhost:{port}/"
+    with StepServer(module, *args) as server:
+        yield f"http://localhost:{server.port}/"
 
 
 def add_panel(page, title, rows):
@@ -68,10 +69,10 @@ def step1(page):
 
 
 def step2(page):
-    redis_url = f"redis://127.0.0.1:{free_port()}/0"
-    with step_server("step2_redis_session", "--embedded-redis", "--redis-url", redis_url) as url:
+    embedded = redis_url(free_port())
+    with step_server("step2_redis_session", "--embedded-redis", "--redis-url", embedded) as url:
         (cookie,) = log_in_twice(page, url, NAME, PASSWORD)
-        client = redis.Redis.from_url(redis_url)
+        client = redis.Redis.from_url(embedded)
         key = KEY_PREFIX + cookie["value"]
         stored, ttl = client.get(key).decode(), client.ttl(key)
     add_panel(page, "开发者工具 → Application（应用）→ Cookies，然后是 Redis：第 2 步，Cookie 只是一个 id "

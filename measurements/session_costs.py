@@ -19,6 +19,7 @@ It needs redis-server, wrk, node, and measurements/peers/node's packages
 """
 
 import argparse
+import importlib.util
 import http.client
 import re
 import shutil
@@ -32,11 +33,13 @@ from urllib.parse import urlencode
 
 import redis
 
-from harness.private_redis import commands_served, exit_unless_installed, redis_server_argv
-from harness.processes import ROOT, free_port, running
-from measurements.load import CLIENT_CORE, SERVER_CORE, core, pin_this_process
+from harness.private_redis import PrivateRedis, commands_served, exit_unless_installed
+from harness.benchmark import CLIENT_CORE, SERVER_CORE, core, pin_this_process
+from harness.processes import ROOT, Process, free_port
 
 NODE = ROOT / "measurements" / "peers" / "node"
+#: The peer stacks' Python packages (measurements/peers/requirements.txt), as imported.
+PEER_PACKAGES = ("flask", "flask_session", "django", "starlette", "uvicorn")
 PY = [sys.executable, "-m"]
 
 #: stack: (command line, environment, session cookie name or None, its baseline)
@@ -150,6 +153,10 @@ def main():
     parser.add_argument("--chart", help="where to save a chart of the overheads (PNG; matplotlib)")
     args = parser.parse_args()
     exit_unless_installed("redis-server", what="The peer benchmark")
+    missing = [name for name in PEER_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        sys.exit(f"The peer benchmark needs {', '.join(missing)}: "
+                 "python -m pip install -r measurements/peers/requirements.txt")
     if not shutil.which("node") or not (NODE / "node_modules").is_dir():
         sys.exit("The peer benchmark needs node and cd measurements/peers/node && npm ci.")
     if not args.counts_only and not shutil.which("wrk"):
@@ -157,16 +164,13 @@ def main():
     pin_this_process(CLIENT_CORE)
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
-        redis_port = free_port()
-        stack.enter_context(running(redis_server_argv(redis_port, workdir), redis_port,
-                                    cpus=core(CLIENT_CORE)))
-        redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        admin = redis.Redis(port=redis_port)
+        redis_server = stack.enter_context(PrivateRedis(cpus=core(CLIENT_CORE)))
+        admin = redis.Redis(port=redis_server.port)
         ports = {}
         for name, (argv, env, _, _) in STACKS.items():
             port = ports[name] = free_port()
-            fill = {"port": str(port), "redis": redis_url}
-            stack.enter_context(running(
+            fill = {"port": str(port), "redis": redis_server.url}
+            stack.enter_context(Process(
                 [arg.format(**fill) for arg in argv], port, cpus=core(SERVER_CORE),
                 env={key: value.format(**fill) for key, value in env.items()}, timeout=30))
 

@@ -7,18 +7,20 @@ import pytest
 import requests
 
 import support
+from harness.private_redis import redis_url
 from harness.processes import free_port
+from harness.steps import ZHANG_SAN, StepServer
 from harness.chromium import find_chromium, launch
 
 
 @pytest.fixture(scope="session")
-def redis_servers():
-    """Start a private Redis of a kind on first use, and keep it for the session."""
+def private_redis_by_kind():
+    """private_redis_by_kind(kind): the session's private Redis of that kind, started on first use."""
     started = {}
 
     def get(kind):
         if kind not in started:
-            started[kind] = support.PrivateRedis(kind)
+            started[kind] = support.private_redis(kind)
         return started[kind]
 
     yield get
@@ -27,37 +29,37 @@ def redis_servers():
 
 
 @pytest.fixture(params=support.REDIS_KINDS)
-def redis_server(request, redis_servers):
+def each_redis(request, private_redis_by_kind):
     """Each kind of private Redis in turn, emptied after the test (it is ours alone)."""
-    server = redis_servers(request.param)
+    server = private_redis_by_kind(request.param)
     yield server
     server.client().flushdb()
 
 
 @pytest.fixture
-def real_redis(redis_servers):
+def real_redis_server(private_redis_by_kind):
     """The private redis-server alone, for what fakeredis lacks: INFO, and freezing it."""
-    server = redis_servers("redis-server")
+    server = private_redis_by_kind("redis-server")
     yield server
     server.client().flushdb()
 
 
 @pytest.fixture
-def breakable_redis():
+def own_redis_server():
     """A private redis-server for one test alone, which the test may stop, freeze or reconfigure."""
-    server = support.PrivateRedis("redis-server", args=["--enable-debug-command", "local"])
+    server = support.private_redis("redis-server", args=["--enable-debug-command", "local"])
     yield server
     server.stop()
 
 
 @pytest.fixture
-def redis_client(redis_server):
+def each_redis_client(each_redis):
     """A client of the private Redis that the test runs against."""
-    return redis_server.client()
+    return each_redis.client()
 
 
 @pytest.fixture(params=support.APP_KINDS)
-def any_app(request, redis_servers):
+def each_app(request, private_redis_by_kind):
     """Each app in turn, in process: step 1, and step 2 on each kind of Redis.
 
     app.kind names which; app.redis is a client of step 2's Redis (None in step 1).
@@ -65,7 +67,7 @@ def any_app(request, redis_servers):
     if request.param == "step1":
         app, server = support.step1_client(), None
     else:
-        server = redis_servers(request.param.removeprefix("step2-"))
+        server = private_redis_by_kind(request.param.removeprefix("step2-"))
         app = support.step2_client(server.url)
     app.kind, app.redis = request.param, server and server.client()
     yield app
@@ -80,9 +82,9 @@ def step1_app():
 
 
 @pytest.fixture
-def step2_app(redis_server):
+def step2_app(each_redis):
     """Step 2's app on each kind of private Redis, in process."""
-    return support.step2_client(redis_server.url)
+    return support.step2_client(each_redis.url)
 
 
 @pytest.fixture
@@ -91,7 +93,7 @@ def start_server():
     running = []
 
     def start(module, *args, **kwargs):
-        running.append(support.StepServer(module, *args, **kwargs))
+        running.append(StepServer(module, *args, **kwargs))
         return running[-1]
 
     yield start
@@ -100,14 +102,14 @@ def start_server():
 
 
 @pytest.fixture(params=support.APP_KINDS)
-def any_server(request, redis_servers, start_server):
+def each_server(request, private_redis_by_kind, start_server):
     """Each app in turn as a real server: step 1, and step 2 on each kind of Redis."""
     if request.param == "step1":
         yield start_server("step1_cookie_session")
         return
-    redis_server = redis_servers(request.param.removeprefix("step2-"))
-    yield start_server("step2_redis_session", "--redis-url", redis_server.url)
-    redis_server.client().flushdb()
+    private_redis = private_redis_by_kind(request.param.removeprefix("step2-"))
+    yield start_server("step2_redis_session", "--redis-url", private_redis.url)
+    private_redis.client().flushdb()
 
 
 @pytest.fixture(scope="session")
@@ -136,12 +138,10 @@ def page(browser):
 
 
 @pytest.fixture
-def embedded_login(start_server):
-    """Step 2 on its embedded Redis, after one login: (the Redis URL, the session id)."""
-    url = f"redis://127.0.0.1:{free_port()}/0"
+def embedded_redis_login(start_server):
+    """Step 2 on its embedded Redis, after one login: (the server, the Redis URL, the session id)."""
+    url = redis_url(free_port())
     server = start_server("step2_redis_session", "--embedded-redis", "--redis-url", url)
-    assert "EMBEDDED REDIS" in server.banner
-    assert "only as long as this process" in server.banner
     browser = requests.Session()
-    assert browser.post(server.url + "/login", support.ZHANG_SAN).text == "您第一次登录系统"
-    return url, browser.cookies["bottle.sess"]
+    browser.post(server.url + "/login", ZHANG_SAN)
+    return server, url, browser.cookies["bottle.sess"]

@@ -1,4 +1,6 @@
-"""What the tests share besides fixtures: the login they post, private Redis servers, real servers.
+"""What the tests share besides fixtures: the apps in process, skips that say how to enable a
+real part, and cookie helpers. What the measurements share too (private Redis servers, real
+servers, crowds, the login form) lives in harness/.
 
 Every Redis here is private: started by the tests on a free port, and stopped
 after them. A Redis that the user already runs is never touched.
@@ -10,29 +12,24 @@ import hmac
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 
 import pytest
-import redis
-from fakeredis import TcpFakeServer
 from webtest import TestApp
 
 import step1_cookie_session.app
 import step2_redis_session.app
-from harness.private_redis import LocalCluster, redis_server_argv
-from harness.processes import ROOT, Process, free_port, wait_until
+from harness.private_redis import LocalCluster, PrivateRedis
+from harness.processes import ROOT
+from harness.steps import ZHANG_SAN
 from step1_cookie_session.session import CookieSession
 from step2_redis_session.plumbing.connection import connect
 from step2_redis_session.plumbing.breaker import GuardedStore
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import KEY_PREFIX, RedisStore
 
-#: The login that most tests post, and the name it greets.
-ZHANG_SAN = {"usr": "张三", "psd": "123"}
 #: The secret that signed mode runs with in the tests, on both stacks.
 SECRET = "a-workshop-secret-of-thirty-two-characters"
 
@@ -65,45 +62,11 @@ def session_key(sid):
     return KEY_PREFIX + sid
 
 
-class PrivateRedis:
-    """A Redis of the tests' own on 127.0.0.1: fakeredis in a thread, or redis-server."""
-
-    def __init__(self, kind, port=None, args=()):
-        self.kind, self.args = kind, list(args)
-        self.port = port or free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._fake = self._proc = None
-        self.start()
-
-    def start(self):
-        if self.kind == "fakeredis":
-            self._fake = TcpFakeServer(("127.0.0.1", self.port), server_type="redis")
-            self._fake.daemon_threads = True
-            threading.Thread(target=self._fake.serve_forever, daemon=True).start()
-            wait_until(redis.Redis(port=self.port).ping, f"fakeredis on {self.port}")
-        else:
-            require_redis_server()
-            self._proc = Process(
-                redis_server_argv(self.port, tempfile.gettempdir(), *self.args), self.port)
-
-    def client(self):
-        return connect(self.url)
-
-    def stop(self):
-        if self._fake:
-            self._fake.shutdown()
-            self._fake.server_close()
-        if self._proc:
-            self.resume()  # a frozen server cannot act on SIGTERM
-            self._proc.stop()
-        self._fake = self._proc = None
-
-    def pause(self):
-        """Freeze redis-server: connections stay open and nothing answers."""
-        self._proc.proc.send_signal(signal.SIGSTOP)
-
-    def resume(self):
-        self._proc.proc.send_signal(signal.SIGCONT)
+def private_redis(kind, **options):
+    """A harness PrivateRedis of kind, or a skip when redis-server is missing."""
+    if kind == "redis-server":
+        require_redis_server()
+    return PrivateRedis(kind, **options)
 
 
 class PrivateCluster(LocalCluster):
@@ -113,22 +76,6 @@ class PrivateCluster(LocalCluster):
         require_redis_server()
         require_redis_cli()
         super().__init__(tempfile.mkdtemp())
-
-
-class StepServer(Process):
-    """A step's real server, started with python -m as a learner starts it."""
-
-    def __init__(self, module, *args, port=None, env=None, cwd=ROOT):
-        port = port or free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        super().__init__([sys.executable, "-m", module, *args], port, cwd=cwd,
-                         env={"PORT": str(port), **(env or {})}, ready_text="Open http")
-
-    @property
-    def banner(self):
-        """What it printed up to "Open http://…", the line that says it is ready."""
-        text = self.output()
-        return text[:text.index("\n", text.index("Open http")) + 1]
 
 
 def step1_client(**options):
@@ -188,8 +135,8 @@ def playwright():
     return sync_playwright
 
 
-def logged_in(redis_server):
-    """Step 2 on redis_server, after a login: (the app, its session id)."""
-    app = step2_client(redis_server.url)
+def logged_in(private_redis):
+    """Step 2 on private_redis, after a login: (the app, its session id)."""
+    app = step2_client(private_redis.url)
     app.post("/login", ZHANG_SAN)
     return app, app.cookies["bottle.sess"]

@@ -42,7 +42,7 @@ def kind_of(fault):
     Two refusals of one class can be different news (NOPERM and WRONGTYPE are both
     ResponseErrors); one fault repeated with another port or key is not.
     """
-    return type(fault).__name__, re.sub(r"'[^']*'|\d+", "…", str(fault))
+    return type(fault).__name__, re.sub(r"'[^']*'|\d+", "…", redis_words(fault))
 
 
 class CircuitBreaker:
@@ -117,7 +117,7 @@ class GuardedStore:
         except Exception as error:
             fault = as_fault(error)
             self.breaker.settle(trial, reached=not unreachable(fault))
-            self._say(kind_of(fault), f"Redis fault ({type(fault).__name__}): {fault}")
+            self._say(kind_of(fault), f"Redis fault ({type(fault).__name__}): {redis_words(fault)}")
             if fault is error:
                 raise
             raise fault from error
@@ -129,3 +129,12 @@ class GuardedStore:
         if self._once.first(kind):
             line = re.sub(re.escape(KEY_PREFIX) + r"(\w{4})\w*", KEY_PREFIX + r"\1…", line)
             print(line, file=self._log, flush=True)
+
+
+def redis_words(fault):
+    """What Redis said, without what redis-py adds about a pipeline's failed command.
+
+    redis-py quotes that command whole, "Command # 1 (SET SESSION:… {"usr": …})
+    of pipeline caused error: …": a session's contents have no place in a log.
+    """
+    return re.sub(r"^Command # \d+ \(.*\) of pipeline caused error: ", "", str(fault), flags=re.S)

@@ -1,4 +1,4 @@
-// Express beside step 2, for measurements/peers.py: node express_app.mjs PORT MODE [REDIS_URL]
+// Express beside step 2, for measurements/session_costs.py: node express_app.mjs PORT MODE [REDIS_URL]
 //
 //   baseline      the same three routes, no session: the framework's own cost
 //   session       express-session with connect-redis, express-session's defaults

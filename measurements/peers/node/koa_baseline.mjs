@@ -1,4 +1,4 @@
-// A bare Koa, the same routes with no session, for measurements/peers.py: node koa_baseline.mjs PORT
+// A bare Koa, the same routes with no session, for measurements/session_costs.py: node koa_baseline.mjs PORT
 // (koa_reference/app.js is Koa with koa-session, the article's stack.)
 import Koa from 'koa';
 import Router from 'koa-router';
