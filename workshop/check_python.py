@@ -9,7 +9,8 @@ end of life since October 2025 (macOS's Command Line Tools still install it as
 python3; python.org and Homebrew have newer ones). 3.10 reached its own end of
 life in October 2026, but it is Ubuntu 22.04's python3, which many learners have.
 
-This file is the one home of the supported range: .ci/run asks it with --list.
+This file is the one home of the supported range: harness/pythons.py (and so
+.ci/run and .ci/debian-pythons) reads TESTED, and .ci/refresh-pins asks --list.
 """
 
 import sys
