@@ -3,7 +3,7 @@
 // The workshop ports a Koa article to Python. This file is the other side of that
 // port: the article's own app.js (koa-session, then ioredis and shortid), written
 // so that a learner can run it beside step 1 or step 2 and paste cookies across.
-// tests/test_koa_interop.py proves that the two stacks read each other's sessions.
+// tests/lesson/test_koa_interop.py proves that the two stacks read each other's sessions.
 //
 //   SESSION_STORE=cookie (default)  the article's first design: the whole session
 //                                   in the cookie (what step 1 does)

@@ -19,7 +19,7 @@ class RedisStore {
   // no option named `redis` and ignores it without a word, so that client always
   // goes to its default, localhost:6379: the article's code works only because its
   // Redis is there, and silently talks to the wrong Redis (or none) once you change
-  // the port, the host or the password. tests/test_koa_interop.py shows it.
+  // the port, the host or the password. tests/lesson/test_koa_interop.py shows it.
   constructor(redis) {
     this.redis = new Redis(redis);
   }

@@ -162,7 +162,7 @@ def holds_only_text(session):
 
 
 def note_event(request, event):
-    """Tell the request log (see server.py) what this request did to the session."""
+    """Tell the request log (see plumbing/server.py) what this request did to the session."""
     request.environ["session.event"] = event
 
 

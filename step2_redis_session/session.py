@@ -117,16 +117,15 @@ def holds_only_text(session):
 
 
 def note_event(request, event):
-    """Tell the request log (see server.py) what this request did to the session."""
+    """Tell the request log (see plumbing/server.py) what this request did to the session."""
     request.environ["session.event"] = event
 
 
 def note_command(request, command):
     """Tell the request log which Redis command this request sends, before it is sent.
 
-    Commands add up in the order sent, and a command that fails is logged too.
-    Events are logged with only the id's first four characters: a whole id is a
-    password.
+    Commands add up in the order sent, and a command that fails is logged too:
+    the log says what was asked of Redis, not what Redis did.
     """
     request.environ.setdefault("session.commands", []).append(command)
 

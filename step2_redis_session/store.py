@@ -6,7 +6,7 @@ The same three methods, ``get``, ``set`` and ``destroy``, over the same keys:
 
 so that ``redis-cli get SESSION:<id>`` and ``redis-cli ttl SESSION:<id>`` show
 what the article shows. The JSON keeps 张三 as UTF-8; ``redis-cli --raw`` prints
-it as text. The Redis client itself is made in connection.py.
+it as text. The Redis client itself is made in plumbing/connection.py.
 """
 
 import json
