@@ -1,12 +1,20 @@
-"""Each exercise's solution.patch applies to the steps as they are, and the patched step does what
-the exercise says, started as a learner starts it (exercises/README.md). Every patch is applied
-to a copy of the repository in a temporary folder: the learner's own tree is never touched."""
+"""The exercises' checks and their reference answers (exercises/README.md).
 
-import base64
-import hashlib
-import json
+Each exercise's check (its check.py, what python -m workshop.verify runs) passes on a copy of the
+steps with the exercise's solution.patch applied, fails on the steps as committed, and fails on
+each plausible wrong answer, made here by editing the reference. The steps always come from the
+last commit (git archive HEAD), never from the working tree: a learner's own edits cannot make
+these tests fail, and are never touched. Then, each reference answer holds up as production code:
+the failures that a first version of it had are tested here.
+"""
+
+import importlib.util
+import io
+import re
 import shutil
 import subprocess
+import tarfile
+import threading
 import time
 
 import pytest
@@ -15,110 +23,143 @@ import requests
 from harness.chromium import click_login, launch, log_in_twice
 from harness.private_redis import commands_served
 from harness.processes import ROOT
-from harness.steps import StepServer, ZHANG_SAN
-from support import SECRET, PrivateCluster, session_key
+from harness.steps import ZHANG_SAN, StepServer
+from step2_redis_session.plumbing.connection import WORST_WAIT
+from support import PrivateCluster, session_key
+from workshop import verify
 
-pytestmark = pytest.mark.slow  # starts the patched steps in subprocesses
+pytestmark = pytest.mark.slow  # starts the steps in subprocesses
 
-EXERCISES = sorted(path.name for path in (ROOT / "exercises").iterdir() if path.is_dir())
-
-
-def tree_files():
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-                            cwd=ROOT, capture_output=True, text=True, check=True)
-    return [path for path in listed.stdout.split() if (ROOT / path).is_file()]
+EXERCISES = verify.folders()
 
 
-def fingerprint():
-    """A digest of the learner's tree, as it is."""
-    digest = hashlib.sha256()
-    for path in tree_files():
-        digest.update(path.encode() + (ROOT / path).read_bytes())
-    return digest.hexdigest()
+@pytest.fixture(scope="session")
+def committed(tmp_path_factory):
+    """The repository as the last commit holds it, unpacked once: the steps as committed."""
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True)
+    folder = tmp_path_factory.mktemp("committed")
+    safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # no path leaves folder
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder, **safe)
+    return folder
 
 
 @pytest.fixture
-def patched(tmp_path):
-    """patched(exercise): the folder of a copy of the repository with the exercise's answer in."""
-    def apply(exercise):
-        before = fingerprint()
-        copy = tmp_path / exercise
-        for path in tree_files():
-            (copy / path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / path, copy / path)
-        subprocess.run(["git", "apply", str(ROOT / "exercises" / exercise / "solution.patch")],
-                       cwd=copy, check=True, capture_output=True)
-        assert fingerprint() == before  # the learner's tree is as it was
-        return copy
-    return apply
+def copy(committed, tmp_path):
+    """copy(exercise=None, edits={}): the committed steps, the exercise's answer applied, and
+    each edit made: {path: (text, replaced by)}."""
+    def make(exercise=None, edits=None):
+        tree = tmp_path / (exercise or "as-committed")
+        for folder in ("step1_cookie_session", "step2_redis_session", "shared"):
+            shutil.copytree(committed / folder, tree / folder)
+        if exercise:
+            subprocess.run(["git", "apply", str(ROOT / "exercises" / exercise / "solution.patch")],
+                           cwd=tree, check=True, capture_output=True)
+        for path, (old, new) in (edits or {}).items():
+            text = (tree / path).read_text()
+            assert old in text, f"the edit of {path} finds nothing to change"
+            (tree / path).write_text(text.replace(old, new))
+        return tree
+    return make
 
 
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_every_solution_applies_to_the_steps_as_they_are(exercise):
-    result = subprocess.run(["git", "apply", "--check",
-                             str(ROOT / "exercises" / exercise / "solution.patch")],
-                            cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert (ROOT / "exercises" / exercise / "README.zh-CN.md").exists()
+def checked(folder, tree):
+    """(the lines of the check that missed, how many it checked) of verify on tree."""
+    lines = []
+    missed, total = verify.run(folder, "en", tree=tree, out=lines.append)
+    return [line.splitlines()[0] for line in lines if line.startswith("✗")], missed, total
 
 
-def test_01_a_session_in_use_lives_on_and_one_left_alone_ends(patched, real_redis_server):
-    server = StepServer("step2_redis_session", "--redis-url", real_redis_server.url, "--quiet",
-                        "--idle-timeout", "2", cwd=patched("01-idle-timeout"))
-    try:
+@pytest.mark.parametrize("folder", EXERCISES)
+def test_each_check_passes_on_the_reference_answer(folder, copy):
+    missing, missed, total = checked(folder, copy(folder))
+    assert (missing, missed) == ([], 0) and total >= 4
+
+
+@pytest.mark.parametrize("folder", EXERCISES)
+def test_each_check_fails_on_the_steps_as_committed(folder, copy):
+    missing, missed, _ = checked(folder, copy())
+    assert missed >= 1 and len(missing) == missed
+
+
+# The plausible wrong answers, each an edit of the reference: (file, (text, replaced by)).
+STORE = "step2_redis_session/store.py"
+WRONG_ANSWERS = {
+    "01: a read that sends GET, then EXPIRE": ("01-idle-timeout", {STORE: (
+        "data = self.redis.getex(KEY_PREFIX + key, ex=self.idle)",
+        "data = self.redis.get(KEY_PREFIX + key)\n"
+        "                self.redis.expire(KEY_PREFIX + key, self.idle)")},
+        "A read is welcomed, renews the time to live, and sends one Redis command"),
+    "02: the user's other browser left logged in": ("02-log-out-everywhere", {STORE: (
+        "self.redis.zrange(index, 0, -1)", "self.redis.zrange(index, 0, 0)")},
+        "The user's other browser is logged out too: its next login is a first"),
+    "03: a __Host- cookie without Secure": ("03-production-cookie", {
+        "step1_cookie_session/__main__.py": ('secure=True', 'secure=False')},
+        "It is Secure, with Path=/ and no Domain, as a browser demands of __Host-"),
+    "03: a __Host- cookie with a Domain": ("03-production-cookie", {
+        "step1_cookie_session/session.py": ('SameSite={samesite}"', 'SameSite={samesite}; Domain=localhost"')},
+        "It is Secure, with Path=/ and no Domain, as a browser demands of __Host-"),
+    "04: a signed cookie, which base64 still reveals": ("04-encrypted-cookie", {
+        "step1_cookie_session/__main__.py": (
+            'encryption_key=os.environ.get("SESSION_KEY", ""))',
+            'encryption_key=None if os.environ.get("SESSION_KEY") else "")\n'
+            '        sessions = CookieSession(signed=True, secret=os.environ["SESSION_KEY"])')},
+        "The cookie shows nothing of the session, in base64 or not"),
+    "05: an unsalted SHA-256 of the password": ("05-check-the-password", {STORE: (
+        "        memory = 128", "        return hashlib.sha256(psd.encode()).digest()\n"
+                                "        memory = 128")},
+        "Redis holds neither the password nor a fast digest of it"),
+    "05: one salt for every user": ("05-check-the-password", {STORE: (
+        "salt = os.urandom(16)", "salt = bytes(16)")},
+        "Two users with the same password are stored differently: a salt each"),
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG_ANSWERS)
+def test_each_check_fails_on_a_plausible_wrong_answer(wrong, copy):
+    folder, edit, expected_miss = WRONG_ANSWERS[wrong]
+    missing, _, _ = checked(folder, copy(folder, edit))
+    assert expected_miss in [line.removeprefix("✗ ") for line in missing]
+
+
+# The reference answers, where the embedded Redis and a check cannot go.
+
+def started(tree, *args, **kwargs):
+    return StepServer("step2_redis_session", "--quiet", *args, cwd=tree, **kwargs)
+
+
+def test_01_a_read_is_one_getex_on_a_real_redis(copy, real_redis_server):
+    with started(copy("01-idle-timeout"), "--redis-url", real_redis_server.url,
+                 "--idle-timeout", "2") as server:
         browser = requests.Session()
         assert browser.post(server.url + "/login", ZHANG_SAN).text == "您第一次登录系统"
-        for _ in range(7):  # read every second: 7 s, three times the idle time and more
+        for _ in range(3):  # read every second: 3 s, more than the idle time
             time.sleep(1)
             assert browser.post(server.url + "/login", ZHANG_SAN).text == "欢迎，张三"
         read = lambda: browser.post(server.url + "/login", ZHANG_SAN)
-        assert commands_served(real_redis_server.client(), read) == {"getex": 1}  # one command a read
-        time.sleep(3)  # left alone past the idle time
-        assert browser.post(server.url + "/login", ZHANG_SAN).text == "您第一次登录系统"
-    finally:
-        server.stop()
+        assert commands_served(real_redis_server.client(), read) == {"getex": 1}
 
 
-def log_out_everywhere(copy, redis_url, *flags):
-    server = StepServer("step2_redis_session", "--redis-url", redis_url, "--quiet", *flags,
-                        cwd=copy)
-    try:
-        laptop, phone, other = requests.Session(), requests.Session(), requests.Session()
-        for browser, who in ((laptop, ZHANG_SAN), (phone, ZHANG_SAN),
-                             (other, {"usr": "李四", "psd": "pw"})):
-            browser.post(server.url + "/login", who)
-        ids = [browser.cookies["bottle.sess"] for browser in (laptop, phone, other)]
-        ended = laptop.post(server.url + "/logout/all")
-        assert ended.text == "已在 2 处退出登录 (ended 2 sessions)"
-        assert phone.post(server.url + "/login", ZHANG_SAN).text == "您第一次登录系统"
-        assert other.post(server.url + "/login", ZHANG_SAN).text == "欢迎，李四"
-        return ids
-    finally:
-        server.stop()
-
-
-def test_02_log_out_everywhere_ends_both_browsers_and_no_one_else(patched, real_redis_server):
-    laptop, phone, other = log_out_everywhere(patched("02-log-out-everywhere"), real_redis_server.url)
-    client = real_redis_server.client()
-    assert not client.exists(session_key(laptop)) and not client.exists(session_key(phone))
-    assert client.exists(session_key(other))
-
-
-def test_02_log_out_everywhere_on_a_cluster(patched):
+def test_02_log_out_everywhere_on_a_cluster(copy):
     cluster = PrivateCluster()
     try:
-        log_out_everywhere(patched("02-log-out-everywhere"), cluster.url, "--redis-cluster")
+        with started(copy("02-log-out-everywhere"), "--redis-url", cluster.url,
+                     "--redis-cluster") as server:
+            laptop, phone = requests.Session(), requests.Session()
+            for browser in (laptop, phone):
+                browser.post(server.url + "/login", ZHANG_SAN)
+            assert laptop.post(server.url + "/logout/all").text == (
+                "已在 2 处退出登录 (ended 2 sessions)")
+            assert phone.post(server.url + "/login", ZHANG_SAN).text == "您第一次登录系统"
     finally:
         cluster.stop()
 
 
-def test_03_the_production_cookie_is_kept_on_loopback_and_refused_on_plain_http(
-        patched, playwright_driver):
-    server = StepServer("step1_cookie_session", "--quiet", cwd=patched("03-production-cookie"))
-    try:
+def test_03_a_browser_keeps_the_cookie_on_loopback_and_refuses_it_on_plain_http(
+        copy, playwright_driver):
+    with StepServer("step1_cookie_session", "--quiet", cwd=copy("03-production-cookie")) as server:
         # A Chromium of its own, that takes workshop.test for 127.0.0.1.
-        browser = launch(playwright_driver,
-                         "--host-resolver-rules=MAP workshop.test 127.0.0.1")
+        browser = launch(playwright_driver, "--host-resolver-rules=MAP workshop.test 127.0.0.1")
         local = browser.new_context().new_page()
         (cookie,) = log_in_twice(local, f"http://localhost:{server.port}/", "张三", "123")
         assert cookie["name"] == "__Host-bottle.sess" and cookie["secure"]
@@ -132,50 +173,76 @@ def test_03_the_production_cookie_is_kept_on_loopback_and_refused_on_plain_http(
         click_login(remote, "您第一次登录系统")  # no cookie was kept: a first login again
         assert remote.context.cookies() == []
         browser.close()
-    finally:
-        server.stop()
 
 
-def test_04_the_encrypted_cookie_hides_and_seals_but_cannot_be_revoked(patched):
-    pytest.importorskip("cryptography", reason="python -m pip install -r requirements-dev.txt")
-    server = StepServer("step1_cookie_session", "--quiet", env={"SESSION_SECRET": SECRET},
-                        cwd=patched("04-encrypted-cookie"))
-    try:
-        browser = requests.Session()
-        browser.post(server.url + "/login", ZHANG_SAN)
-        copied = browser.cookies["bottle.sess"]
-        assert "张三".encode() not in base64.urlsafe_b64decode(copied + "==")
-        with pytest.raises(ValueError):  # not base64 of JSON, as step 1's was
-            json.loads(base64.b64decode(copied))
-        flipped = copied[:20] + ("A" if copied[20] != "A" else "B") + copied[21:]
-        login = lambda value: requests.post(server.url + "/login", ZHANG_SAN,
-                                            cookies={"bottle.sess": value}).text
-        assert login(flipped) == "您第一次登录系统"  # an edit is no session
-        assert login(copied) == "欢迎，张三"
-        browser.post(server.url + "/logout")
-        assert login(copied) == "欢迎，张三"  # and a copy outlives the logout: nothing to delete
-    finally:
-        server.stop()
+def test_02_a_login_during_logout_all_is_ended_or_found_by_the_next(copy, real_redis_server):
+    """No DEL of the whole index: a login acknowledged meanwhile stays findable."""
+    with started(copy("02-log-out-everywhere"), "--redis-url", real_redis_server.url) as server:
+        client = real_redis_server.client()
+        for _ in range(10):
+            done = threading.Event()
+
+            def log_in_again_and_again():
+                while not done.is_set():
+                    requests.post(server.url + "/login", {"usr": "张三", "psd": "123"})
+
+            crowd = [threading.Thread(target=log_in_again_and_again) for _ in range(4)]
+            for thread in crowd:
+                thread.start()
+            owner = requests.Session()
+            owner.post(server.url + "/login", {"usr": "张三", "psd": "123"})
+            owner.post(server.url + "/logout/all")
+            done.set()
+            for thread in crowd:
+                thread.join()
+            owner.post(server.url + "/login", {"usr": "张三", "psd": "123"})
+            owner.post(server.url + "/logout/all")  # nobody logs in now: it must end them all
+            assert client.keys(session_key("*")) == []
 
 
-def test_05_the_password_is_checked_and_never_stored(patched, real_redis_server):
-    server = StepServer("step2_redis_session", "--redis-url", real_redis_server.url, "--quiet",
-                        cwd=patched("05-check-the-password"))
-    password = "s3cret-pw-Zh"
-    try:
-        first = requests.post(server.url + "/login", {"usr": "张三", "psd": password})
-        assert first.text == "您第一次登录系统"  # the name is registered with this password
-        wrong = requests.post(server.url + "/login", {"usr": "张三", "psd": "guess"})
-        assert wrong.status_code == 401 and "wrong password" in wrong.text
-        assert "Set-Cookie" not in wrong.headers
-        again = requests.post(server.url + "/login", {"usr": "张三", "psd": password})
-        assert again.status_code == 200 and "bottle.sess" in again.cookies
-    finally:
-        server.stop()
-    client = real_redis_server.client()
-    stored = b"".join(key + (client.get(key) or b"") for key in client.keys("*"))
-    for secret in (password.encode(), *(getattr(hashlib, name)(password.encode()).hexdigest().encode()
-                                        for name in ("md5", "sha1", "sha256"))):
-        assert secret not in stored
-    record = json.loads(client.get("USER:张三"))
-    assert record["n"] >= 2 ** 14 and len(bytes.fromhex(record["salt"])) == 16
+def copy_module(tree, name):
+    """A module of the copy, loaded on its own (it must import nothing of its package)."""
+    spec = importlib.util.spec_from_file_location(f"copy_{name}", tree / STORE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_02_the_index_forgets_sessions_that_expired(copy, real_redis_server):
+    store = copy_module(copy("02-log-out-everywhere"), "store").RedisStore(
+        real_redis_server.client())
+    store.set("ExpiresSoonExpiresSoon", {"usr": "钱九"}, 1000)
+    time.sleep(1.1)
+    store.set("LivesADayLivesADayLive", {"usr": "钱九"}, 86_400_000)
+    index = real_redis_server.client().zrange("USER_SESSIONS:钱九", 0, -1)
+    assert index == [b"LivesADayLivesADayLive"]
+
+
+def test_05_raising_the_cost_keeps_old_users_and_works_as_the_page_says(copy, real_redis_server):
+    tree = copy("05-check-the-password")
+    url = ("--redis-url", real_redis_server.url)
+    with started(tree, *url) as server:
+        assert requests.post(server.url + "/login", {"usr": "张三", "psd": "pw-1"}).status_code == 200
+    store = tree / STORE  # the page's "raise it": OWASP's N=2**17
+    store.write_text(store.read_text().replace('"n": 2 ** 14', '"n": 2 ** 17'))
+    with started(tree, *url) as server:
+        login = lambda usr, psd: requests.post(server.url + "/login", {"usr": usr, "psd": psd})
+        assert login("张三", "pw-1").status_code == 200  # registered before: still logs in
+        assert login("张三", "pw-2").status_code == 401
+        assert login("李四", "pw-3").status_code == 200  # registered now, at the new cost
+        assert "Traceback" not in server.output()
+    assert '"n": 131072' in real_redis_server.client().get("USER:李四").decode()
+
+
+def test_05_the_users_are_behind_the_breaker(copy, own_redis_server):
+    with started(copy("05-check-the-password"), "--redis-url", own_redis_server.url) as server:
+        requests.post(server.url + "/login", {"usr": "张三", "psd": "pw"})
+        own_redis_server.pause()
+        try:
+            start = time.monotonic()
+            res = requests.post(server.url + "/login", {"usr": "张三", "psd": "pw"})
+            seconds = time.monotonic() - start
+        finally:
+            own_redis_server.resume()
+    assert res.status_code == 503 and seconds < WORST_WAIT + 0.7
+    assert re.search(r"Redis fault \(TimeoutError\)", server.output())

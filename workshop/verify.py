@@ -1,0 +1,137 @@
+"""Check your own answer to an exercise: python -m workshop.verify [EXERCISE] [--lang zh|en]
+
+EXERCISE is its number (01) or its folder's name (01-idle-timeout). The check
+runs your working tree as it is, the way you run it (python -m, on a free port;
+step 2 on a private embedded Redis), and looks at what it does: its answers, its
+cookies, what Redis holds, and the Redis commands a request sends. It prints one
+line per Expected of the exercise's page, and for each one that does not hold
+what it saw and which hint to read. It changes none of your files, and stops
+everything it started, Ctrl+C included.
+
+With no EXERCISE, it checks them all and lists which pass.
+
+Exit status: 0 when every Expected holds, 1 when one does not, 2 for a usage error.
+The checks themselves live beside their exercise: exercises/01-idle-timeout/check.py, and
+so on.
+"""
+
+import argparse
+import importlib.util
+import sys
+import time
+
+from harness.processes import ROOT
+from workshop.catalogue import language, say
+from workshop.lab import Lab, Missed
+
+EXERCISES = ROOT / "exercises"
+
+
+def folders():
+    """The exercise folders that have a check, in order."""
+    return sorted(path.name for path in EXERCISES.iterdir() if (path / "check.py").is_file())
+
+
+def find(name):
+    """The folder of the exercise named 01, 1 or 01-idle-timeout; None if there is none."""
+    for folder in folders():
+        number = folder.split("-")[0]
+        if name in (folder, number) or (name.isdigit() and int(name) == int(number)):
+            return folder
+    return None
+
+
+def load_check(folder):
+    """The exercise's check.py, as a module."""
+    spec = importlib.util.spec_from_file_location(f"check_{folder[:2]}", EXERCISES / folder / "check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def expectations(check):
+    """The check's functions marked with @expect, in the order the file defines them."""
+    marked = [value for value in vars(check).values() if callable(value) and hasattr(value, "hint")]
+    return sorted(marked, key=lambda function: function.__code__.co_firstlineno)
+
+
+def seen_text(missed, lang):
+    seen = missed.args[0] if missed.args else ""
+    return seen[lang] if isinstance(seen, dict) else str(seen)
+
+
+def run(folder, lang, tree=ROOT, out=print):
+    """Check one exercise on tree, saying each line with out; return (missed, total)."""
+    check = load_check(folder)
+    page = f"exercises/{folder}/{'README.zh-CN.md' if lang == 'zh' else 'README.md'}"
+    missing = [package for package in getattr(check, "NEEDS", ())
+               if importlib.util.find_spec(package) is None]
+    if missing:
+        out(say("verify.needs", lang, number=folder[:2], package=", ".join(missing)))
+        return 1, 1
+    marked = expectations(check)
+    missed = 0
+    with Lab(tree) as lab:
+        for expectation in marked:
+            line = expectation.line[lang]
+            try:
+                expectation(lab)
+            except Missed as miss:
+                missed += 1
+                hint = say("verify.hint", lang, number=expectation.hint, page=page)
+                out(say("verify.missed", lang, line=line, seen=seen_text(miss, lang), hint=hint))
+            else:
+                out(say("verify.passed", lang, line=line))
+    return missed, len(marked)
+
+
+def next_line(folder, lang):
+    later = [name for name in folders() if name > folder]
+    if not later:
+        return say("verify.last_exercise", lang)
+    readme = "README.zh-CN.md" if lang == "zh" else "README.md"
+    return say("verify.next_exercise", lang, number=later[0][:2],
+               page=f"exercises/{later[0]}/{readme}")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, whose usage errors are one line, and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def main(argv=None):
+    parser = OneLineParser(prog="python -m workshop.verify",
+                           description="Check your own answer to an exercise.")
+    parser.add_argument("exercise", nargs="?", help="its number (01) or folder (01-idle-timeout)")
+    parser.add_argument("--lang", choices=["zh", "en"], help="default: from your locale")
+    args = parser.parse_args(argv)
+    lang = language(args.lang)
+    start = time.monotonic()
+    if args.exercise is None:
+        print(say("verify.list_heading", lang))
+        for folder in folders():
+            missed, total = run(folder, lang, out=lambda line: None)
+            key = "verify.list_missing" if missed else "verify.list_passes"
+            print(say(key, lang, folder=folder, missed=missed, total=total), flush=True)
+        print(say("verify.list_next", lang))
+        return 0
+    folder = find(args.exercise)
+    if folder is None:
+        parser.exit(2, say("verify.unknown", lang, name=args.exercise, example=folders()[0]) + "\n")
+    missed, total = run(folder, lang, out=lambda line: print(line, flush=True))
+    took = say("verify.took", lang, seconds=time.monotonic() - start)
+    if missed:
+        print(say("verify.some_missed", lang, missed=missed, total=total, number=folder[:2]), took)
+        return 1
+    print(say("verify.all_passed", lang, number=folder[:2], next=next_line(folder, lang)), took)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # everything the lab started is stopped by now
+        print(say("verify.stopped", language(None)), file=sys.stderr)
+        sys.exit(130)
