@@ -21,7 +21,7 @@ def three_browsers(lab):
     return me, other, (laptop, phone, third), ids, ended
 
 
-@expect(hint=1, line=both("POST /logout/all answers how many sessions it ended: 2",
+@expect(hint=2, line=both("POST /logout/all answers how many sessions it ended: 2",
                           "POST /logout/all 回答它结束了几个会话：2 个"))
 def logout_all_says_how_many(lab):
     *_, ended = three_browsers(lab)

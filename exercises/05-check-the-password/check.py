@@ -30,7 +30,7 @@ def fast_digests(password):
     return found
 
 
-@expect(hint=1, line=both("A first login registers the name: 您第一次登录系统",
+@expect(hint=2, line=both("A first login registers the name: 您第一次登录系统",
                           "第一次登录会注册这个名字：您第一次登录系统"))
 def a_first_login_registers(lab):
     browser = registered(lab, "张三")

@@ -1,0 +1,32 @@
+"""Each exercise folder holds its task, in both languages, its check and its answer; every hint
+that a check sends the learner to is on both pages."""
+
+import re
+
+import pytest
+
+from harness.processes import ROOT
+from workshop import verify
+
+FOLDERS = verify.folders()
+
+
+def test_every_exercise_folder_has_a_check():
+    folders = sorted(path.name for path in (ROOT / "exercises").iterdir() if path.is_dir())
+    assert folders == FOLDERS and len(FOLDERS) >= 5
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_hint_a_check_names_is_on_both_pages(folder):
+    checks = verify.expectations(verify.load_check(folder))
+    assert len(checks) >= 4
+    pages = {language: (ROOT / "exercises" / folder / page).read_text()
+             for language, page in (("en", "README.md"), ("zh", "README.zh-CN.md"))}
+    for check in checks:
+        assert check.line["en"] and check.line["zh"] and check.line["en"] != check.line["zh"]
+        assert f"<summary>Hint {check.hint}</summary>" in pages["en"], check.__name__
+        assert f"<summary>提示 {check.hint}</summary>" in pages["zh"], check.__name__
+    for page in pages.values():
+        assert f"python -m workshop.verify {folder[:2]}" in page
+        assert re.search(r"python -m workshop\.reset step[12]", page)
+        assert (ROOT / "exercises" / folder / "solution.patch").exists()
