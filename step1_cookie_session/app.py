@@ -27,9 +27,7 @@ def create_app(sessions):
     """The workshop's app, keeping its sessions with ``sessions`` (a CookieSession)."""
     app = Bottle()
     app.default_error_handler = plain_text_error
-    # The greeting echoes a name the client chose (in step 1, straight from the
-    # cookie). nosniff keeps a browser from ever taking that text for HTML.
-    app.add_hook("after_request", lambda: response.set_header("X-Content-Type-Options", "nosniff"))
+    app.add_hook("after_request", mark_the_answer)
 
     @app.get("/")
     def login_page():
@@ -85,6 +83,20 @@ def read_login_form():
             raise HTTPError(400, f"{name} holds a control character.")
         values.append(given[0])
     return values
+
+
+def mark_the_answer():
+    """Headers for every answer: none may be sniffed as HTML, none but the page may be cached.
+
+    The greeting echoes a name the client chose (in step 1, straight from the
+    cookie): nosniff keeps a browser from ever taking that text for HTML. Every
+    answer of /login and /logout, and every error, depends on the session or
+    the request: a cache in between (a proxy that caches POSTs, say) must never
+    hand 张三's greeting, or his cookie, to the next browser that asks.
+    """
+    response.set_header("X-Content-Type-Options", "nosniff")
+    if request.path != "/" or response.status_code >= 400:
+        response.set_header("Cache-Control", "no-store")
 
 
 def plain_text_error(error):

@@ -97,8 +97,6 @@ class CookieSession:
     @staticmethod
     def _set_cookie(response, name, value_and_attrs):
         response.add_header("Set-Cookie", f"{name}={value_and_attrs}")
-        # A shared cache must never hand one user's session cookie to another.
-        response.set_header("Cache-Control", "no-store")
 
     def _sign(self, value):
         # Like koa-session (via keygrip), sign "name=value", so that a signature

@@ -86,8 +86,6 @@ class RedisSession:
     @staticmethod
     def _set_cookie(response, name, value_and_attrs):
         response.add_header("Set-Cookie", f"{name}={value_and_attrs}")
-        # A shared cache must never hand one user's session cookie to another.
-        response.set_header("Cache-Control", "no-store")
 
 
 #: What no text from the form holds: control characters (the form refuses them),

@@ -59,9 +59,17 @@ def test_logout_drops_the_cookie_and_the_session(each_app):
     assert each_app.post("/login", ZHANG_SAN).text == "您第一次登录系统"
 
 
-def test_responses_that_touch_the_cookie_are_never_cached(each_app):
-    assert each_app.post("/login", ZHANG_SAN).headers["Cache-Control"] == "no-store"
-    assert each_app.post("/logout").headers["Cache-Control"] == "no-store"
+def test_no_answer_that_depends_on_the_session_can_be_cached(each_app):
+    """Not only those that set a cookie: a cache that kept 张三's greeting would hand it on."""
+    answers = [each_app.post("/login", ZHANG_SAN), each_app.post("/login", ZHANG_SAN),  # 欢迎，张三
+               each_app.post("/logout"), each_app.post("/logout"),  # with, then without a cookie
+               each_app.post("/login", {"usr": ""}, status=400),
+               each_app.post("/login", "x", content_type="text/plain", status=415),
+               each_app.get("/nope", status=404), each_app.get("/login", status=405)]
+    assert answers[1].text == "欢迎，张三" and "Set-Cookie" not in answers[1].headers
+    for res in answers:
+        assert res.headers["Cache-Control"] == "no-store", (res.status, res.text)
+    assert "Cache-Control" not in each_app.get("/").headers  # the page is the same for all
 
 
 def test_no_answer_can_be_sniffed_as_html(each_app):

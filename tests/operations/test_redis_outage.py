@@ -37,6 +37,7 @@ def test_redis_down_answers_503_then_recovers_by_itself(own_redis_server):
     assert seconds < WORST_WAIT + SLACK
     assert res.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert res.headers["X-Content-Type-Options"] == "nosniff"
+    assert res.headers["Cache-Control"] == "no-store"  # an error may never be cached either
     assert "没有响应" in res.text and "not answering" in res.text
     assert app.post("/logout", status=503).headers.getall("Set-Cookie") == []
     assert app.get("/").status_int == 200

@@ -25,6 +25,7 @@ COPIES = {
     "holds_only_text": (session1.holds_only_text, session2.holds_only_text),
     "read_login_form": (app1.read_login_form, app2.read_login_form),
     "plain_text_error": (app1.plain_text_error, app2.plain_text_error),
+    "mark_the_answer": (app1.mark_the_answer, app2.mark_the_answer),
     "_set_cookie": (session1.CookieSession._set_cookie, session2.RedisSession._set_cookie),
 }
 
