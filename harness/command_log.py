@@ -26,6 +26,8 @@ class CommandLog:
         self.url = redis_url(self.port)
         self.commands = []  # the name of every command sent through, upper case, in order
         self._lock = threading.Lock()
+        self._cut = None  # while set: a predicate that says which connections are cut off
+        self._kinds = {}  # client socket -> the first commands it sent, as "NAME arg"
         self._listener = socket.create_server(("127.0.0.1", self.port))
         self._open = []
         threading.Thread(target=self._accept, daemon=True).start()
@@ -43,26 +45,62 @@ class CommandLog:
                 client, _ = self._listener.accept()
             except OSError:  # closed: the proxy stops
                 return
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            except OSError:  # the Redis behind is gone: so is this client
+                client.close()
+                continue
             self._open += [client, upstream]
             threading.Thread(target=self._requests, args=(client, upstream), daemon=True).start()
             threading.Thread(target=self._replies, args=(upstream, client), daemon=True).start()
 
+    def cut(self, predicate):
+        """Cut off, until heal(), every connection whose words so far make predicate true.
+
+        predicate gets the commands a connection sent, each as "NAME first-argument"
+        ("CLIENT SETNAME", "REPLCONF listening-port"): a partition that leaves some
+        clients on this side of it. A cut connection is closed, and so is any new
+        one as soon as its words match.
+        """
+        self._cut = predicate
+        for client, words in list(self._kinds.items()):
+            if predicate(words):
+                self._close(client)
+
+    def heal(self):
+        self._cut = None
+
     def _requests(self, client, upstream):
-        buffer = b""
+        buffer, words = b"", self._kinds.setdefault(client, [])
         while data := self._receive(client):
             buffer += data
             while (command := one_command(buffer)) is not None:
                 fields, raw, buffer = command
+                name = fields[0].decode("utf-8", "replace").upper()
                 with self._lock:
-                    self.commands.append(fields[0].decode("utf-8", "replace").upper())
-                upstream.sendall(raw)
+                    self.commands.append(name)
+                    if len(words) < 8:
+                        argument = fields[1].decode("utf-8", "replace") if len(fields) > 1 else ""
+                        words.append(f"{name} {argument}".strip())
+                if (self._cut and self._cut(words)) or not self._send(upstream, raw):
+                    self._close(client, upstream)
+                    return
         self._close(client, upstream)
 
     def _replies(self, upstream, client):
         while data := self._receive(upstream):
-            client.sendall(data)
+            if not self._send(client, data):
+                break
         self._close(client, upstream)
+
+    @staticmethod
+    def _send(sock, data):
+        """Send it all; False when the other end is gone."""
+        try:
+            sock.sendall(data)
+            return True
+        except OSError:
+            return False
 
     @staticmethod
     def _receive(sock):

@@ -36,21 +36,29 @@ def answers_in_process(app, seconds, clients=THREADS):
 class LoggingIn:
     """A with-block in which clients keep making first logins over HTTP, each in a new browser.
 
-    answers holds (when, status, session id or None) for every answer, in order.
+    answers holds (when, status, session id or None) for every login, in order.
+    With log_out, every other session that a login made is logged out at once,
+    and logouts holds (when, status, session id) for each.
     """
 
-    def __init__(self, url, clients=8):
-        self.url, self.clients, self.answers = url, clients, []
+    def __init__(self, url, clients=8, log_out=False):
+        self.url, self.clients, self.answers, self.logouts = url, clients, [], []
+        self.log_out = log_out
         self._done = threading.Event()
         self._pool = ThreadPoolExecutor(clients)
 
     def _user(self, number):
+        made = 0
         while not self._done.is_set():
             browser = requests.Session()
             res = browser.post(self.url + "/login", {"usr": f"用户{number}", "psd": "pw"},
                                timeout=10)
-            self.answers.append((time.monotonic(), res.status_code,
-                                 browser.cookies.get("bottle.sess")))
+            sid = browser.cookies.get("bottle.sess")
+            self.answers.append((time.monotonic(), res.status_code, sid))
+            made += res.status_code == 200
+            if self.log_out and res.status_code == 200 and made % 2 == 0:
+                ended = browser.post(self.url + "/logout", timeout=10)
+                self.logouts.append((time.monotonic(), ended.status_code, sid))
 
     def __enter__(self):
         for number in range(self.clients):
@@ -60,6 +68,14 @@ class LoggingIn:
     def __exit__(self, *exc):
         self._done.set()
         self._pool.shutdown()
+
+    def acknowledged(self):
+        """(the sessions whose login was answered and that nobody logged out, the sessions
+        whose logout was answered): what a Redis that loses nothing still holds, and does not."""
+        ended = {sid for _, status, sid in self.logouts if status == 200}
+        tried = {sid for _, _, sid in self.logouts}
+        kept = {sid for _, status, sid in self.answers if status == 200 and sid not in tried}
+        return kept, ended
 
     def longest_gap(self):
         """The longest wait between two answers, in seconds."""

@@ -173,11 +173,18 @@ class LocalSentinels:
 
     NAME = "workshop"
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, partitionable=False):
         self.master_port, self.replica_port = free_port(), free_port()
         self.master = Process(redis_server_argv(self.master_port, workdir), self.master_port)
+        # partitionable: the Sentinels, the replica and step 2 reach the master through a
+        # proxy (harness/command_log.py), which can cut the first two off and not step 2.
+        self.proxy = None
+        if partitionable:
+            from harness.command_log import CommandLog  # it imports this module
+            self.proxy = CommandLog(self.master_port)
+        seen_at = self.proxy.port if self.proxy else self.master_port
         self.replica = Process(redis_server_argv(
-            self.replica_port, workdir, "--replicaof", "127.0.0.1", str(self.master_port)),
+            self.replica_port, workdir, "--replicaof", "127.0.0.1", str(seen_at)),
             self.replica_port)
         self.sentinel_ports = [free_port() for _ in range(3)]
         self.sentinels = []
@@ -185,7 +192,7 @@ class LocalSentinels:
             config = Path(workdir) / f"sentinel-{port}.conf"  # Sentinel rewrites its own file
             config.write_text(
                 f"port {port}\nbind 127.0.0.1\ndir {workdir}\n"
-                f"sentinel monitor {self.NAME} 127.0.0.1 {self.master_port} 2\n"
+                f"sentinel monitor {self.NAME} 127.0.0.1 {seen_at} 2\n"
                 f"sentinel down-after-milliseconds {self.NAME} 1000\n"
                 f"sentinel failover-timeout {self.NAME} 3000\n")
             self.sentinels.append(Process(["redis-server", str(config), "--sentinel"], port))
@@ -222,6 +229,40 @@ class LocalSentinels:
                    "the old master's demotion", timeout=30)
         return promoted, time.monotonic()
 
+    def freeze_master(self, seconds):
+        """SIGSTOP the master for seconds, long enough for the Sentinels to fail it over; then
+        wait until it is a replica of the new master and in sync with it."""
+        old = self.master_address()
+        self.master.proc.send_signal(signal.SIGSTOP)
+        try:
+            wait_until(lambda: self.master_address() != old, "the promotion", timeout=30)
+            time.sleep(max(0.0, seconds - 1))
+        finally:
+            self.master.proc.send_signal(signal.SIGCONT)
+        old_master = redis.Redis(port=int(old[1]))
+        wait_until(lambda: old_master.info("replication").get("master_link_status") == "up",
+                   "the old master's demotion and sync", timeout=30)
+
+    def partition(self, seconds):
+        """Cut the Sentinels and the replica off from the master for seconds, long enough for a
+        failover, while step 2 still reaches it; then wait until the old master is a replica of
+        the new one, in sync. Needs partitionable=True."""
+        def sentinel_or_replica(words):
+            return words[0] == "CLIENT SETNAME" or any(
+                word.startswith(("REPLCONF", "PSYNC", "SYNC")) for word in words)
+        old = self.master_address()
+        self.proxy.cut(sentinel_or_replica)
+        try:
+            wait_until(lambda: self.master_address() != old, "the promotion", timeout=30)
+            time.sleep(max(0.0, seconds - 1))
+        finally:
+            self.proxy.heal()
+        old_master = redis.Redis(port=self.master_port)
+        wait_until(lambda: old_master.info("replication").get("master_link_status") == "up",
+                   "the old master's demotion and sync", timeout=30)
+
     def stop(self):
         for process in [*self.sentinels, self.replica, self.master]:
             process.stop()
+        if self.proxy:
+            self.proxy.stop()

@@ -7,22 +7,30 @@ are not in measurements/faults.py's table, each on private redis-servers of its 
 - the sessions command with 100,000 sessions stored: the first line, the whole
   listing, and --clear;
 - the CPU that an idle step 2 on its embedded Redis uses;
-- a Sentinel failover under load: 503s, the longest wait, acknowledged logins lost.
+- failovers under load (SENTINEL FAILOVER, a frozen master, a partition), and
+  the same failover with writes that wait for no replica: acknowledged logins lost,
+  acknowledged logouts undone, refusals, the longest wait; and what waiting for a
+  replica costs a login.
 
 The tests assert the behaviour (tests/operations/test_redis_refusals.py, test_step2_sessions_command.py,
 test_step2_embedded_redis.py, test_redis_sentinel.py); this script reports the figures.
 It needs redis-server, and Linux for the CPU figure.
 """
 
+import argparse
+import logging
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import redis
+import redis.sentinel
 import requests
 
 from harness.crowd import LoggingIn, answers_in_process, cpu_seconds
@@ -31,6 +39,8 @@ from harness.processes import ROOT, free_port
 from harness.steps import StepServer
 from step2_redis_session.app import create_app
 from step2_redis_session.plumbing.connection import connect
+from step2_redis_session.plumbing.redis_url import sentinel_parts
+from step2_redis_session.plumbing.server import bind
 from step2_redis_session.plumbing.breaker import GuardedStore
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import KEY_PREFIX, RedisStore
@@ -88,25 +98,82 @@ def idle_embedded():
               f"{(cpu_seconds(server.proc.pid) - before) / 10:.1%} of a core")
 
 
-def failover(workdir):
-    group = LocalSentinels(workdir)
+class PlainClientStep:
+    """Step 2 in this process, on a plain redis-py Sentinel client whose writes wait for
+    nothing: what step 2 was before it waited for a replica, for the "no remedy" row."""
+
+    def __init__(self, url):
+        sentinels, name, db, _ = sentinel_parts(url)
+        client = redis.sentinel.Sentinel(sentinels).master_for(
+            name, db=db, socket_timeout=0.5, socket_connect_timeout=0.5)
+        app = create_app(RedisSession(GuardedStore(RedisStore(client))))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        # Not python -m: waitress's queue warnings, and its complaint at close, are noise here.
+        logging.getLogger("waitress").setLevel(logging.CRITICAL)
+        self._server = bind(app, argparse.Namespace(host="127.0.0.1", port=self.port, quiet=True))
+        threading.Thread(target=self._server.run, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._server.close()
+
+
+def failover_row(workdir, case, fault, plain=False):
+    """One row: a failover of some kind under 8 clients logging in and out."""
+    group = LocalSentinels(workdir, partitionable=(fault == "partition"))
     try:
-        with StepServer("step2_redis_session", "--quiet", "--redis-url", group.url) as server:
-            with LoggingIn(server.url) as crowd:
-                time.sleep(1)
-                promoted, demoted = group.fail_over()
-                time.sleep(2)
-        answers = crowd.answers
-        new_master = redis.Redis(port=int(group.master_address()[1]))
-        lost = sum(1 for _, status, sid in answers
-                   if status == 200 and not new_master.exists(KEY_PREFIX + sid))
-        print(f"A Sentinel failover under eight clients: {len(answers):,} answers, "
-              f"{sum(status == 503 for _, status, _ in answers)} of them 503s; the longest gap "
-              f"between two answers {crowd.longest_gap():.2f} s; {lost} acknowledged logins lost, "
-              f"in the {demoted - promoted:.1f} s between the promotion and the old master's "
-              "demotion")
+        step = (PlainClientStep(group.url) if plain else
+                StepServer("step2_redis_session", "--quiet", "--redis-url", group.url))
+        with step, LoggingIn(step.url, log_out=True) as crowd:
+            time.sleep(1)
+            {"failover": group.fail_over, "freeze": lambda: group.freeze_master(5),
+             "partition": lambda: group.partition(6)}[fault]()
+            time.sleep(2)
+        master = redis.Redis(port=int(group.master_address()[1]))
+        kept, ended = crowd.acknowledged()
+        lost = sum(not master.exists(KEY_PREFIX + sid) for sid in kept)
+        undone = sum(bool(master.exists(KEY_PREFIX + sid)) for sid in ended)
+        answers = crowd.answers + crowd.logouts
+        refused = sorted(when for when, status, _ in answers if status == 503)
+        span = f"{refused[-1] - refused[0]:.1f} s" if refused else "-"
+        print(f"| {case} | {len(answers):,} | {lost} of {len(kept):,} | {undone} of "
+              f"{len(ended):,} | {len(refused):,} over {span} | {crowd.longest_gap():.2f} s |")
     finally:
         group.stop()
+
+
+def login_cost(workdir, rounds=300):
+    """Median ms of a first login: step 2 on a master directly, and behind Sentinel (WAIT)."""
+    group = LocalSentinels(workdir)
+    try:
+        direct = redis_url(group.master_port)
+        for name, url in (("on the master directly, no WAIT", direct),
+                          ("behind Sentinel, SET + WAIT 1 200", group.url)):
+            with StepServer("step2_redis_session", "--quiet", "--redis-url", url) as server:
+                times = []
+                for _ in range(rounds):
+                    start = time.perf_counter()
+                    requests.post(server.url + "/login", {"usr": "用户", "psd": "pw"})
+                    times.append(time.perf_counter() - start)
+            print(f"A first login, {name}: {statistics.median(times) * 1000:.2f} ms (median of "
+                  f"{rounds})")
+    finally:
+        group.stop()
+
+
+def failovers(workdir):
+    print("| case | logins and logouts answered | acknowledged logins lost | acknowledged "
+          "logouts undone | refused (503) | longest gap |\n|---|---:|---:|---:|---:|---:|")
+    failover_row(workdir, "SENTINEL FAILOVER, no remedy (writes wait for nothing)", "failover",
+                 plain=True)
+    failover_row(workdir, "SENTINEL FAILOVER", "failover")
+    failover_row(workdir, "the master frozen for 5 s (SIGSTOP)", "freeze")
+    failover_row(workdir, "a partition of 6 s: Sentinels and replica cut off, step 2 not",
+                 "partition")
+    login_cost(workdir)
 
 
 def main():
@@ -117,7 +184,7 @@ def main():
         at_maxclients(url)
         sessions_command(url)
         idle_embedded()
-        failover(workdir)
+        failovers(workdir)
 
 
 if __name__ == "__main__":

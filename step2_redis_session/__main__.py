@@ -16,7 +16,8 @@ import os
 
 from .app import create_app
 from .plumbing.breaker import GuardedStore
-from .plumbing.connection import connect_or_exit, persistence, ping_redis
+from .plumbing.connection import (connect_or_exit, eviction, persistence, ping_redis,
+                                  tls_warning)
 from .plumbing.embedded import check_embeddable, start_embedded_redis
 from .plumbing.redis_url import DEFAULT_URL, chosen_redis_url, redacted
 from .plumbing.server import add_server_arguments, bind, serve
@@ -47,16 +48,16 @@ def main(argv=None):
     # The server. It binds before any Redis is started: a port that is taken is
     # the likelier mistake, and it should be the only thing said.
     server = bind(app, args)
-    banner, kept = [], None
+    banner, kept = [], []
     if args.embedded_redis or not ping_redis(client, url.text, url.named or cluster):
         banner += start_embedded_redis(url.text)
-    elif not cluster:
-        kept = persistence(client)
+    elif not cluster:  # what this Redis keeps when it crashes, and when it is full
+        kept = [persistence(client), eviction(client)]
     where = ("the Redis Cluster" if cluster else "the Redis master that Sentinels watch"
              if url.text.startswith("redis+sentinel://") else "Redis")
     banner.append(f"Step 2: the cookie holds an id; the session lives in {where} at "
                   f"{redacted(url.text)}.")
-    banner += [kept] if kept else []
+    banner += [line for line in (*kept, tls_warning(url.text)) if line]
     serve(server, args, banner)
 
 

@@ -29,6 +29,14 @@ class PoolExhausted(redis.ConnectionError):
     """Every connection of our pool was in use, and none came free in time."""
 
 
+class NoReplicas(redis.ResponseError):
+    """A write that no replica holds: refused, so that a failover cannot lose it.
+
+    Redis says NOREPLICAS when its min-replicas-to-write is not met; step 2 behind
+    Sentinel says it when no replica acknowledged a login or a logout in time.
+    """
+
+
 # The first class that matches the fault says what the 503 says. Like the page's
 # other answers, Chinese first; English for whoever reads the server's logs.
 ANSWERS = [
@@ -41,6 +49,9 @@ ANSWERS = [
     (ClientLimit,
      "Redis 的连接数已满（maxclients），拒绝了新连接 (Redis has reached its maxclients, and "
      "turned a new connection away)."),
+    (NoReplicas,
+     "Redis 的副本没有确认这次写入，为了不在故障切换时丢失，已拒绝 (No replica of Redis confirmed "
+     "the write: it is refused, so that a failover cannot lose it). Try again in a moment."),
     (PoolExhausted,
      "到 Redis 的连接都在使用中，请稍后再试 (Every connection to Redis is in use. "
      "Try again in a moment)."),
@@ -60,6 +71,8 @@ def as_fault(error):
     """
     if not isinstance(error, redis.RedisError):
         return StoreFault(f"{type(error).__name__}: {error}")
+    if isinstance(error, redis.ResponseError) and str(error).startswith("NOREPLICAS"):
+        return NoReplicas(str(error))
     if isinstance(error, redis.ConnectionError) and "max number of clients" in str(error):
         return ClientLimit(str(error))
     if isinstance(error, redis.exceptions.MaxConnectionsError) or (

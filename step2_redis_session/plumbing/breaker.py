@@ -26,6 +26,7 @@ import redis
 
 from ..faults import as_fault, unreachable
 from ..store import KEY_PREFIX
+from .connection import advice
 from .server import OnceAMinute
 
 #: Seconds that an open breaker fails calls at once before it lets one call try Redis.
@@ -117,7 +118,9 @@ class GuardedStore:
         except Exception as error:
             fault = as_fault(error)
             self.breaker.settle(trial, reached=not unreachable(fault))
-            self._say(kind_of(fault), f"Redis fault ({type(fault).__name__}): {redis_words(fault)}")
+            fix = advice(fault)
+            self._say(kind_of(fault), f"Redis fault ({type(fault).__name__}): {redis_words(fault)}"
+                                      + (f" {fix}" if fix else ""))
             if fault is error:
                 raise
             raise fault from error

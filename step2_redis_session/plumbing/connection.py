@@ -12,6 +12,7 @@ from redis.backoff import NoBackoff
 from redis.connection import parse_url
 from redis.retry import Retry
 
+from ..faults import NoReplicas
 from .redis_url import redacted, sentinel_parts
 from .server import THREADS
 
@@ -24,6 +25,9 @@ RETRIES = 1
 WORST_WAIT = COMMAND_TIMEOUT * (1 + RETRIES)
 #: What a Redis client may raise: redis-py's cluster client has an error of its own.
 CLIENT_ERRORS = (redis.RedisError, redis.exceptions.RedisClusterException)
+#: Behind Sentinel: how many replicas must hold a login or a logout before step 2
+#: acknowledges it, and how long it waits for them, in milliseconds.
+REPLICAS_TO_ACK, ACK_WAIT_MS = 1, 200
 
 
 def connect(url, cluster=False):
@@ -42,12 +46,12 @@ def connect(url, cluster=False):
     if cluster:
         return redis.RedisCluster.from_url(url, **timeouts)
     if url.startswith("redis+sentinel://"):
-        # Every new connection asks the Sentinels where the master is now, and a
-        # connection to a master that was demoted drops itself: after a failover,
-        # the one retry reaches the new master, with no restart.
+        # Every new connection asks the Sentinels where the master is now; each
+        # write waits for a replica (AcknowledgedWrites).
         sentinels, name, db, password = sentinel_parts(url)
         watchers = redis.sentinel.Sentinel(sentinels, sentinel_kwargs=timeouts)
-        return watchers.master_for(name, db=db, password=password, **timeouts)
+        return watchers.master_for(name, redis_class=AcknowledgedWrites, db=db, password=password,
+                                   **timeouts)
     # Never fewer connections than the server's threads, which may each need one at
     # once; and a request that finds them all busy waits a moment for one, rather
     # than failing at once as redis-py's default pool does.
@@ -55,6 +59,51 @@ def connect(url, cluster=False):
     options["max_connections"] = pool_size(url)
     return redis.Redis(connection_pool=redis.BlockingConnectionPool(
         **options, **timeouts, timeout=COMMAND_TIMEOUT))
+
+
+class AcknowledgedWrites(redis.Redis):
+    """The client of a master that Sentinels watch, whose writes wait for a replica.
+
+    Replication is asynchronous: a login that only the master holds is gone if
+    the master fails over before it replicates, and a logout that only the
+    master saw comes undone, the copied cookie alive again on the new master.
+    So each SET and DEL goes with a WAIT, in the same round trip, and counts
+    only once a replica holds it too. When none does within ACK_WAIT_MS, step 2
+    asks the Sentinels once whether the master has moved (a demoted or cut-off
+    master still takes writes that no replica will see), and tries the new one;
+    then it refuses the write with a 503 that says why, rather than acknowledge
+    what a failover would lose. A read is still one GET.
+    """
+
+    def set(self, name, value, *args, **kwargs):
+        return self._acknowledged("set", name, value, *args, **kwargs)
+
+    def delete(self, *names):
+        return self._acknowledged("delete", *names)
+
+    def _acknowledged(self, command, *args, **kwargs):
+        for last_try in (False, True):
+            try:
+                pipe = self.pipeline(transaction=False)
+                getattr(pipe, command)(*args, **kwargs)
+                pipe.execute_command("WAIT", REPLICAS_TO_ACK, ACK_WAIT_MS)
+                result, replicas = pipe.execute()
+                if replicas >= REPLICAS_TO_ACK:
+                    return result
+            except (redis.ConnectionError, redis.exceptions.ReadOnlyError):
+                if last_try:  # "the previous master is now a slave", and still no other
+                    raise
+            if last_try or not self._master_moved():
+                raise NoReplicas(f"no replica held the {command.upper()} within {ACK_WAIT_MS} ms")
+
+    def _master_moved(self):
+        """Ask the Sentinels where the master is; if it moved, drop every connection to the old."""
+        # redis-py's pool keeps the last address it was given in proxy.master_address.
+        known = self.connection_pool.proxy.master_address
+        if self.connection_pool.get_master_address() == known:
+            return False
+        self.connection_pool.disconnect()
+        return True
 
 
 def pool_size(url):
@@ -67,30 +116,88 @@ def connect_or_exit(url, cluster):
     try:
         return connect(url, cluster)
     except CLIENT_ERRORS as exc:
-        sys.exit(f"Cannot reach the Redis Cluster at {redacted(url)}: {exc}{tls_hint(url)}")
+        sys.exit(cannot_reach(url, exc, "the Redis Cluster"))
 
 
 def ping_redis(client, url, named):
-    """True if Redis answers. If not: exit with one line when the user named the URL, else False."""
+    """True if Redis answers. If not: exit with one line when the user named the URL, or
+    when a Redis is there but refuses us (it wants a password, say); else False."""
     try:
         client.ping()
         return True
+    except redis.exceptions.NoPermissionError:
+        return True  # a user that may not PING, but may GET, SET and DEL: it answered
     except redis.RedisError as exc:
-        if named:
-            sys.exit(f"Cannot reach Redis at {redacted(url)}: {exc}{tls_hint(url)}")
+        if named or not unreachable(exc):
+            sys.exit(cannot_reach(url, exc))
     print(f"No Redis answers at {redacted(url)}.", flush=True)
     return False
 
 
-def tls_hint(url):
-    """What to add to a failure on a rediss:// URL: a plain Redis never answers a TLS hello.
+def unreachable(error):
+    """True when nothing answered: no Redis at all, rather than one that refused us."""
+    return (isinstance(error, (redis.ConnectionError, redis.TimeoutError))
+            and not isinstance(error, redis.AuthenticationError))
 
-    It waits for a command that never comes, so the client only sees a timeout.
+
+def cannot_reach(url, error, what="Redis"):
+    """The one line that says why step 2 cannot use the Redis at url: the cause, then the fix."""
+    if isinstance(error, redis.sentinel.MasterNotFoundError):  # its text lists every attempt
+        sentinels, name, _, _ = sentinel_parts(url)
+        hosts = ",".join(f"{host}:{port}" for host, port in sentinels)
+        return (f"No Sentinel at {hosts} names a master called {name}: is Sentinel running "
+                f"there, and is {name} the name it monitors?")
+    line = f"Cannot reach {what} at {redacted(url)}: {error}"
+    fix = advice(error, url)
+    return f"{line.rstrip('.')}. {fix}" if fix else line
+
+
+def advice(error, url=""):
+    """What to do about a Redis error, in one sentence, or "" when there is nothing to add.
+
+    The cause comes first, in the error's own words; this names the fix, and
+    only the fix that fits: a TLS failure is not told to drop TLS.
     """
-    if url.startswith("rediss://"):
-        return (". A rediss:// URL expects Redis to speak TLS; if this one is a plain Redis, "
-                "use redis://")
+    text = str(error)
+    if "NOAUTH" in text or "HELLO must be called" in text or "Authentication required" in text:
+        return "This Redis wants a password: put it in the URL as redis://:PASSWORD@host:port."
+    if "WRONGPASS" in text or "invalid username-password" in text:
+        return "The password (or the user) in the URL is not this Redis's: check it."
+    if "NOREPLICAS" in text or "no replica held" in text:
+        return ("No replica is in sync with the master: check the replicas' link "
+                "(redis-cli info replication), and min-replicas-to-write.")
+    if "NOPERM" in text:
+        return ("The URL's user may not run this: give it +get +set +del on ~SESSION:* "
+                "(and +scan for the sessions command).")
+    if "IP address mismatch" in text or "hostname mismatch" in text.lower():
+        return ("Redis's certificate is not for the host in the URL: use a host name that the "
+                "certificate names.")
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return ("Step 2 could not check Redis's certificate: give the CA that signed it, "
+                "with ?ssl_ca_certs=/path/to/ca.crt in the URL.")
+    if "CERTIFICATE_REQUIRED" in text or "certificate required" in text:
+        return ("This Redis wants a client certificate: give it with "
+                "?ssl_certfile=/path/to/client.crt&ssl_keyfile=/path/to/client.key.")
+    if url.startswith("rediss://") and "EOF occurred in violation of protocol" in text:
+        # TLS 1.3 sends the refusal after the handshake: the client may see only the hang-up.
+        return ("This Redis wants a client certificate, it seems (it hung up right after the TLS "
+                "handshake): give it with "
+                "?ssl_certfile=/path/to/client.crt&ssl_keyfile=/path/to/client.key.")
+    if url.startswith("rediss://") and isinstance(error, redis.TimeoutError):
+        # A plain Redis waits for a command, and never answers a TLS hello.
+        return ("A rediss:// URL expects Redis to speak TLS, and this one never answered the "
+                "TLS hello: if it is a plain Redis, use redis://.")
+    if url.startswith("redis://") and ("reset by peer" in text or "closed by server" in text):
+        return "If this Redis speaks TLS (it hung up on plain text), use rediss://."
     return ""
+
+
+def tls_warning(url):
+    """A line for the banner when the URL turns off the check of Redis's certificate, or None."""
+    if url.startswith("rediss://") and "ssl_cert_reqs=none" in url.lower():
+        return ("Warning: ssl_cert_reqs=none: TLS without checking Redis's certificate, so anyone "
+                "between step 2 and Redis can pose as Redis and read every session.")
+    return None
 
 
 def persistence(client):
@@ -113,3 +220,27 @@ def persistence(client):
         return (f"Redis persistence: snapshots only (save {config['save']}): a crash rolls back "
                 "to the last snapshot, and the logouts since come undone.")
     return "Redis persistence: none: a restart loses every session."
+
+
+def eviction(client):
+    """One line on what this Redis does to sessions when it fills up, or None without a maxmemory.
+
+    Every session has a TTL, so a volatile-* policy evicts them first, and an
+    allkeys-* one evicts them among the rest: in both, users are logged out
+    without a word. noeviction refuses writes instead: logins get a 503.
+    """
+    try:
+        config = {**client.config_get("maxmemory"), **client.config_get("maxmemory-policy")}
+    except redis.RedisError:  # CONFIG refused or renamed, as on the embedded Redis
+        return None
+    if config.get("maxmemory", "0") == "0":
+        return None
+    policy = config.get("maxmemory-policy", "?")
+    limit = f"Redis maxmemory {int(config['maxmemory']):,} bytes, maxmemory-policy {policy}"
+    if policy.startswith("allkeys-"):
+        return (f"Warning: {limit}: when it is full it evicts any key, sessions included, and their "
+                "users are logged out without a word. Use noeviction, or a Redis of its own.")
+    if policy.startswith("volatile-"):
+        return (f"Warning: {limit}: when it is full it evicts keys that have a TTL, and every "
+                "session has one: sessions go first, then logins are refused.")
+    return f"{limit}: when it is full, logins get a 503 and no session is lost."

@@ -9,7 +9,7 @@ import sys
 
 import redis
 
-from .connection import CLIENT_ERRORS, connect, tls_hint
+from .connection import CLIENT_ERRORS, cannot_reach, connect
 from .redis_url import redacted
 from ..store import KEY_PREFIX
 
@@ -41,7 +41,7 @@ def show_sessions(url, sid, cluster):
                 printed += 1
             sys.stdout.flush()
     except CLIENT_ERRORS as exc:
-        sys.exit(f"Cannot reach Redis at {shown}: {exc}{tls_hint(url)}")
+        sys.exit(cannot_reach(url, exc))
     except KeyboardInterrupt:
         sys.exit(130)  # what a shell expects after Ctrl+C, and no traceback
     except BrokenPipeError:
@@ -108,7 +108,7 @@ def clear_sessions(url, cluster):
         if batch:
             deleted += client.delete(*batch)
     except CLIENT_ERRORS as exc:
-        sys.exit(f"Cannot reach Redis at {shown}: {exc}{tls_hint(url)}")
+        sys.exit(cannot_reach(url, exc))
     print(f"Deleted {deleted} session{'' if deleted == 1 else 's'} ({KEY_PREFIX}* keys) "
           f"from {shown}.")
 

@@ -22,7 +22,7 @@ import requests
 
 from harness.chromium import click_login, launch, log_in_twice
 from harness.private_redis import commands_served
-from harness.processes import ROOT
+from harness.processes import ROOT, free_port
 from harness.steps import ZHANG_SAN, StepServer
 from step2_redis_session.plumbing.connection import WORST_WAIT
 from support import PrivateCluster, session_key
@@ -109,6 +109,10 @@ WRONG_ANSWERS = {
         "        memory = 128", "        return hashlib.sha256(psd.encode()).digest()\n"
                                 "        memory = 128")},
         "Redis holds neither the password nor a fast digest of it"),
+    "06: only the login refuses another site's form": ("06-stop-login-csrf", {
+        "step2_redis_session/app.py": ('if request.method != "POST":',
+                                       'if request.method != "POST" or request.path != "/login":')},
+        "A logout posted from another site gets 403, and the session lives on"),
     "05: one salt for every user": ("05-check-the-password", {STORE: (
         "salt = os.urandom(16)", "salt = bytes(16)")},
         "Two users with the same password are stored differently: a salt each"),
@@ -246,3 +250,43 @@ def test_05_the_users_are_behind_the_breaker(copy, own_redis_server):
             own_redis_server.resume()
     assert res.status_code == 503 and seconds < WORST_WAIT + 0.7
     assert re.search(r"Redis fault \(TimeoutError\)", server.output())
+
+
+def attacked(browser, step_port, attacker_port, after="login"):
+    """A victim logged in as 张三 opens the attacker's page, then clicks 登录 on the step's."""
+    page = browser.new_context().new_page()
+    log_in_twice(page, f"http://localhost:{step_port}/", "张三", "123")
+    page.goto(f"http://127.0.0.1:{attacker_port}/" + ("logout" if after == "logout" else ""))
+    page.wait_for_load_state("networkidle")  # its form has posted itself, and been answered
+    page.goto(f"http://localhost:{step_port}/")
+    page.fill("#user", "张三")
+    page.fill("#psd", "123")
+    page.click("#login")
+    page.wait_for_function("document.getElementById('data').innerText !== ''")
+    return page.inner_text("#data")
+
+
+@pytest.mark.parametrize("step", ["step1_cookie_session", "step2_redis_session", "exercise 6"])
+def test_06_a_login_csrf_in_chromium_works_on_the_steps_and_fails_on_the_answer(
+        step, copy, browser):
+    tree = copy("06-stop-login-csrf") if step == "exercise 6" else copy()
+    module = "step2_redis_session" if step == "exercise 6" else step
+    attacker_port = free_port()
+    with StepServer(module, "--quiet", cwd=tree) as server, StepServer(
+            "workshop.attacker", "--target", f"http://localhost:{server.port}",
+            "--port", str(attacker_port), "--lang", "en", port=attacker_port):
+        answer = attacked(browser, server.port, attacker_port)
+    # The attacker's form went cross-site, without the victim's cookie: a first login, whose
+    # cookie replaced the victim's. With the answer, it was refused, and 张三 is still 张三.
+    assert answer == ("欢迎，张三" if step == "exercise 6" else "欢迎，attacker")
+
+
+@pytest.mark.parametrize("step", ["step2_redis_session", "exercise 6"])
+def test_06_a_cross_site_logout_in_chromium_and_the_answer(step, copy, browser):
+    tree = copy("06-stop-login-csrf") if step == "exercise 6" else copy()
+    attacker_port = free_port()
+    with StepServer("step2_redis_session", "--quiet", cwd=tree) as server, StepServer(
+            "workshop.attacker", "--target", f"http://localhost:{server.port}",
+            "--port", str(attacker_port), "--lang", "en", port=attacker_port):
+        answer = attacked(browser, server.port, attacker_port, after="logout")
+    assert answer == ("欢迎，张三" if step == "exercise 6" else "您第一次登录系统")
