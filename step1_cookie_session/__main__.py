@@ -12,7 +12,7 @@ from .plumbing.server import add_server_arguments, bind, serve
 from .session import CookieSession
 
 
-def main(argv=None):
+def main(argv=None, wrap=None):
     parser = argparse.ArgumentParser(
         prog="python -m step1_cookie_session",
         description="Step 1 of the sessions workshop: the session lives in the cookie.")
@@ -32,6 +32,8 @@ def main(argv=None):
     sessions = CookieSession(signed=args.signed, secret=secret or None)
 
     app = create_app(sessions)
+    if wrap:  # a caller's WSGI middleware around the app (python -m workshop.coach)
+        app = wrap(app)
 
     server = bind(app, args)
     mode = "signed" if args.signed else "unsigned, as in the article"

@@ -26,7 +26,7 @@ from .session import RedisSession
 from .store import RedisStore
 
 
-def main(argv=None):
+def main(argv=None, wrap=None):
     args = parse_args(argv)
     url = chosen_redis_url(args.redis_url)
     cluster = args.redis_cluster or os.environ.get("REDIS_CLUSTER") == "1"
@@ -44,6 +44,8 @@ def main(argv=None):
     sessions = RedisSession(GuardedStore(RedisStore(client)))
 
     app = create_app(sessions)
+    if wrap:  # a caller's WSGI middleware around the app (python -m workshop.coach)
+        app = wrap(app)
 
     # The server. It binds before any Redis is started: a port that is taken is
     # the likelier mistake, and it should be the only thing said.

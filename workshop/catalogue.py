@@ -11,6 +11,45 @@ import os
 
 LANGUAGES = ("en", "zh")
 
+#: The checkpoints that the coach notices, in the order of the walkthroughs, each with its line:
+#: what happened, and why it matters. The exercises' are ex01, ex02 …, from workshop.verify.
+CHECKPOINTS = {
+    "step1-login": {
+        "en": "step 1: a first login set the cookie, the whole session in it",
+        "zh": "第 1 步：第一次登录设置了 Cookie，整个会话都在里面"},
+    "step1-welcome": {
+        "en": "step 1: welcomed by name: the cookie came back, and step 1 read it",
+        "zh": "第 1 步：按名字欢迎：Cookie 被发回来，第 1 步读了它"},
+    "step1-forged": {
+        "en": "step 1: welcomed under a name it never gave a cookie to: you forged it, and step 1 "
+              "believed it",
+        "zh": "第 1 步：用一个它从没发过 Cookie 的名字被欢迎：你伪造了它，第 1 步信了"},
+    "step1-replayed": {
+        "en": "step 1: a cookie that a logout cleared was welcomed: logout cannot revoke a copy",
+        "zh": "第 1 步：退出登录时清掉的 Cookie 又被欢迎了：退出登录撤销不了副本"},
+    "step1-signed-refused": {
+        "en": "step 1 --signed: an edited cookie was a first login: the signature no longer matched",
+        "zh": "第 1 步 --signed：改过的 Cookie 成了第一次登录：签名对不上了"},
+    "step2-login": {
+        "en": "step 2: a first login set the cookie: an id, and the session in Redis",
+        "zh": "第 2 步：第一次登录设置了 Cookie：一个 id，会话在 Redis 里"},
+    "step2-welcome": {
+        "en": "step 2: welcomed by name: the id came back, and Redis had its session",
+        "zh": "第 2 步：按名字欢迎：id 被发回来，Redis 里有它的会话"},
+    "step2-forged-refused": {
+        "en": "step 2: an id it never issued was a first login: an invented id opens nothing",
+        "zh": "第 2 步：一个它从没发过的 id 成了第一次登录：编出来的 id 什么也打不开"},
+    "step2-replay-refused": {
+        "en": "step 2: an id that a logout ended was a first login: logout kills every copy",
+        "zh": "第 2 步：退出登录结束的 id 成了第一次登录：退出登录让每份副本都失效"},
+    "step2-redis-down": {
+        "en": "step 2: a 503, Redis not answering: the store is now the app's fault too",
+        "zh": "第 2 步：503，Redis 没有响应：存储的故障现在也是应用的故障"},
+    "step2-recovered": {
+        "en": "step 2: an answer again after a 503: it recovered with no restart",
+        "zh": "第 2 步：503 之后又有正常回答了：不用重启就恢复了"},
+}
+
 MESSAGES = {
     # workshop.verify
     "verify.passed": {"en": "✓ {line}", "zh": "✓ {line}"},
@@ -53,6 +92,44 @@ MESSAGES = {
         "en": "{step} did not start ({args}): {output}",
         "zh": "{step} 没有启动起来（{args}）：{output}"},
     "verify.stopped": {"en": "Stopped: nothing was left running.", "zh": "已停止：没有留下任何进程。"},
+    # workshop.coach, workshop.progress, the room
+    "coach.banner": {
+        "en": "THE COACH is watching {step}: it notes each checkpoint you reach. To tell a cookie "
+              "{step_short} issued from one you forged, it remembers fingerprints of the cookies: "
+              "the coach remembers; {step_short} does not.",
+        "zh": "教练正在看着 {step}：你到达的每个检查点它都会记下。为了分清哪些 Cookie 是"
+              "{step_short}发的、哪些是你伪造的，它记着这些 Cookie 的指纹：记住它们的是教练，"
+              "不是{step_short}。"},
+    "coach.checkpoint": {"en": "★ {line}", "zh": "★ {line}"},
+    "coach.room": {
+        "en": "Reporting checkpoints to the room's board as {name}: {room}",
+        "zh": "以 {name} 的名字向教室的看板报告检查点：{room}"},
+    "coach.room_down": {
+        "en": "The room's board at {room} does not answer: checkpoints stay on this laptop "
+              "(python -m workshop.progress).",
+        "zh": "教室的看板 {room} 没有响应：检查点只留在这台电脑上（python -m workshop.progress）。"},
+    "coach.room_needs_name": {
+        "en": "--room needs a name too: --name, or WORKSHOP_NAME.",
+        "zh": "--room 还需要一个名字：--name，或者 WORKSHOP_NAME。"},
+    "room.title": {"en": "The room's checkpoints", "zh": "教室里的检查点"},
+    "room.learner": {"en": "learner", "zh": "学员"},
+    "room.learners": {"en": "learners", "zh": "位学员"},
+    "room.url": {
+        "en": "The room's board: {url}\nGive learners that URL: WORKSHOP_ROOM={url} "
+              "WORKSHOP_NAME=<their name> python -m workshop.coach step1_cookie_session. "
+              "Ctrl+C stops it.",
+        "zh": "教室的看板：{url}\n把这个网址发给学员：WORKSHOP_ROOM={url} "
+              "WORKSHOP_NAME=<他们的名字> python -m workshop.coach step1_cookie_session。按 Ctrl+C 停止。"},
+    "progress.step1": {"en": "Step 1, the session in the cookie:", "zh": "第 1 步，会话在 Cookie 里："},
+    "progress.step2": {"en": "Step 2, the session in Redis:", "zh": "第 2 步，会话在 Redis 里："},
+    "progress.exercises": {"en": "Exercises:", "zh": "练习："},
+    "progress.next": {
+        "en": "{done} done. Run a step with python -m workshop.coach to have them noted.",
+        "zh": "已完成 {done} 个。用 python -m workshop.coach 运行一步，就会记下检查点。"},
+    "progress.reset": {
+        "en": "Every checkpoint is forgotten (.workshop/progress.json is gone).",
+        "zh": "所有检查点都已清除（.workshop/progress.json 已删除）。"},
+    "progress.exercise": {"en": "exercise {number} passes", "zh": "练习 {number} 通过"},
     # workshop.reset
     "reset.nothing": {
         "en": "{folders}: no edits of yours, nothing to reset.",
@@ -87,6 +164,13 @@ def language(chosen=None):
     except ValueError:
         name = ""
     return "zh" if name.lower().startswith(("zh", "chinese")) else "en"
+
+
+def checkpoint_line(checkpoint, lang):
+    """What a checkpoint means, in lang: a step's from CHECKPOINTS, an exercise's (ex01) made."""
+    if checkpoint in CHECKPOINTS:
+        return CHECKPOINTS[checkpoint][lang]
+    return say("progress.exercise", lang, number=checkpoint[2:])
 
 
 def say(key, lang, **fields):

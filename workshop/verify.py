@@ -21,8 +21,10 @@ import sys
 import time
 
 from harness.processes import ROOT
+from workshop import progress
 from workshop.catalogue import language, say
 from workshop.lab import Lab, Missed
+from workshop.room import reporter_from
 
 EXERCISES = ROOT / "exercises"
 
@@ -106,6 +108,8 @@ def main(argv=None):
                            description="Check your own answer to an exercise.")
     parser.add_argument("exercise", nargs="?", help="its number (01) or folder (01-idle-timeout)")
     parser.add_argument("--lang", choices=["zh", "en"], help="default: from your locale")
+    parser.add_argument("--room", help="the room's board, to report a pass to (or WORKSHOP_ROOM)")
+    parser.add_argument("--name", help="your name on the board (or WORKSHOP_NAME)")
     args = parser.parse_args(argv)
     lang = language(args.lang)
     start = time.monotonic()
@@ -126,6 +130,11 @@ def main(argv=None):
         print(say("verify.some_missed", lang, missed=missed, total=total, number=folder[:2]), took)
         return 1
     print(say("verify.all_passed", lang, number=folder[:2], next=next_line(folder, lang)), took)
+    progress.note(f"ex{folder[:2]}")
+    reporter = reporter_from(args.room, args.name, lang)
+    if reporter:
+        reporter.report(f"ex{folder[:2]}")
+        reporter.flush()
     return 0
 
 

@@ -76,3 +76,11 @@ def test_operator_faults_script_reports_each_figure():
                   "| SENTINEL FAILOVER | ", "| the master frozen for 5 s (SIGSTOP) | ",
                   "A first login, behind Sentinel, SET + WAIT 1 200: "):
         assert start in result.stdout, result.stdout
+
+
+def test_the_coach_script_times_both_steps_with_and_without_it():
+    result = run_module("measurements.coach", "--requests", "50", "--rounds", "1", timeout=120)
+    assert result.returncode == 0, result.stderr
+    for step in ("step 1: ", "step 2: "):
+        assert any(line.startswith(step) and "with the coach" in line
+                   for line in result.stdout.splitlines()), result.stdout

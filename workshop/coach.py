@@ -1,0 +1,184 @@
+"""Run a step with a coach: python -m workshop.coach STEP [the step's own options] [--room URL --name N]
+
+STEP is step1_cookie_session or step2_redis_session. The step runs exactly as
+python -m STEP runs it (the same options, banner, request log and answers);
+the coach is WSGI middleware around its app, outside the step's code. It
+watches each request and its answer, and says each checkpoint you reach once,
+in one line with its why (workshop/catalogue.py lists them), notes it for
+python -m workshop.progress, and reports it to the room's board if you joined
+one (workshop/room.py).
+
+To tell a cookie that the step issued from one you forged, the coach keeps
+fingerprints (SHA-256) of the cookies the step set and the ones a logout
+cleared: the coach remembers, the step does not, for as long as it runs. It
+never prints, stores or sends a cookie's value, an id, a name or a password.
+"""
+
+import base64
+import binascii
+import hashlib
+import importlib
+import json
+import sys
+import threading
+
+from workshop import progress
+from workshop.catalogue import checkpoint_line, language, say
+from workshop.room import reporter_from
+
+STEPS = ("step1_cookie_session", "step2_redis_session")
+FIRST_LOGIN, WELCOME = "您第一次登录系统", "欢迎，"
+
+
+def fingerprint(value):
+    return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def request_cookies(environ):
+    """{name: value} of the request's Cookie header, split as the steps split it."""
+    found = {}
+    for part in environ.get("HTTP_COOKIE", "").replace(",", ";").split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name not in found:
+            found[name] = value
+    return found
+
+
+def set_cookies(headers):
+    """{name: (value, cleared)} of the Set-Cookie headers of an answer."""
+    found = {}
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            first, _, attributes = value.partition(";")
+            cookie, _, cookie_value = first.partition("=")
+            found[cookie.strip()] = (cookie_value, "max-age=0" in attributes.lower())
+    return found
+
+
+def usr_in(value):
+    """The usr of a step 1 cookie, decoded as step 1 decodes it, or None."""
+    try:
+        session = json.loads(base64.b64decode(value, validate=True))
+    except (ValueError, binascii.Error):
+        return None
+    return session.get("usr") if isinstance(session, dict) else None
+
+
+class Coach:
+    """The middleware: the step's app, watched. checkpoint() is where a checkpoint is said."""
+
+    def __init__(self, app, step, lang, signed=False, reporter=None, out=print):
+        self.app, self.step, self.lang, self.signed = app, step, lang, signed
+        self.reporter, self.out = reporter, out
+        self.issued, self.cleared, self.names = set(), set(), set()
+        self.said, self.said_503 = set(), False
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        seen = {}
+
+        def keep(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = int(status.split()[0]), list(headers)
+            return start_response(status, headers, exc_info)
+
+        body = b"".join(self.app(environ, keep))  # a step's answers are a line: small
+        try:
+            self.watch(environ, seen["status"], seen["headers"], body.decode("utf-8", "replace"))
+        except Exception:  # the coach must never cost the step an answer
+            pass
+        return [body]
+
+    def watch(self, environ, status, headers, text):
+        sent = request_cookies(environ).get("bottle.sess")
+        answer_cookies = set_cookies(headers)
+        step = "step1" if self.step == "step1_cookie_session" else "step2"
+        with self._lock:
+            if status == 503:
+                self.said_503 = True
+                if "没有响应" in text:
+                    self.checkpoint("step2-redis-down")
+                return
+            if self.said_503:
+                self.said_503 = False
+                self.checkpoint("step2-recovered")
+            path = environ.get("PATH_INFO", "")
+            if path == "/logout" and sent and answer_cookies.get("bottle.sess", ("", False))[1]:
+                self.cleared.add(fingerprint(sent))
+            if path != "/login" or status != 200:
+                return
+            if text == FIRST_LOGIN:
+                value, cleared = answer_cookies.get("bottle.sess", ("", True))
+                if value and not cleared:
+                    self.issued.add(fingerprint(value))
+                    self.names.add(usr_in(value) if step == "step1" else None)
+                    self.checkpoint(f"{step}-login")
+                if sent:
+                    self.refused(step, sent)
+            elif text.startswith(WELCOME) and sent:
+                self.welcomed(step, sent, text[len(WELCOME):])
+
+    def welcomed(self, step, sent, name):
+        mark = fingerprint(sent)
+        if mark in self.cleared and step == "step1":
+            self.checkpoint("step1-replayed")
+        elif mark in self.issued:
+            self.checkpoint(f"{step}-welcome")
+        elif step == "step1" and name not in self.names:
+            # Welcomed by a name that step 1 never gave a cookie to: an edit. (A cookie
+            # pasted from the Koa app, for a name that was logged in here, is not.)
+            self.checkpoint("step1-forged")
+
+    def refused(self, step, sent):
+        """A first login although the request carried a cookie: what did the step refuse?"""
+        mark = fingerprint(sent)
+        if step == "step1" and self.signed and mark not in self.issued:
+            self.checkpoint("step1-signed-refused")
+        elif step == "step2" and mark in self.cleared:
+            self.checkpoint("step2-replay-refused")
+        elif step == "step2" and mark not in self.issued:
+            self.checkpoint("step2-forged-refused")
+
+    def checkpoint(self, name):
+        """Say it, note it and report it: once in a run of the coach."""
+        if name in self.said:
+            return
+        self.said.add(name)
+        progress.note(name)
+        self.out(say("coach.checkpoint", self.lang, line=checkpoint_line(name, self.lang)))
+        if self.reporter:
+            self.reporter.report(name)
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = language(_option(argv, "--lang", keep=False))
+    room, name = _option(argv, "--room", keep=False), _option(argv, "--name", keep=False)
+    if not argv or argv[0] not in STEPS:
+        sys.exit("python -m workshop.coach STEP [the step's options]: STEP is "
+                 "step1_cookie_session or step2_redis_session.")
+    step, step_args = argv[0], argv[1:]
+    short = {"zh": "第 1 步" if step == STEPS[0] else "第 2 步",
+             "en": "step 1" if step == STEPS[0] else "step 2"}[lang]
+    print(say("coach.banner", lang, step=step, step_short=short), flush=True)
+    reporter = reporter_from(room, name, lang, out=lambda line: print(line, flush=True))
+    entry = importlib.import_module(f"{step}.__main__")
+    coach = lambda app: Coach(app, step, lang, signed="--signed" in step_args, reporter=reporter,
+                              out=lambda line: print(line, flush=True))
+    entry.main(step_args, wrap=coach)
+
+
+def _option(argv, option, keep=True):
+    """The value of --option VALUE (or --option=VALUE) in argv, taken out of it; or None."""
+    for number, arg in enumerate(argv):
+        if arg == option and number + 1 < len(argv):
+            value = argv[number + 1]
+            del argv[number:number + 2]
+            return value
+        if arg.startswith(option + "="):
+            del argv[number]
+            return arg.split("=", 1)[1]
+    return None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Your checkpoints: python -m workshop.progress [--reset] [--lang zh|en]
+
+The coach (python -m workshop.coach) and the checks (python -m workshop.verify)
+note each checkpoint you reach in .workshop/progress.json, in the workshop's
+folder (git ignores it). This shows them, step by step, done or not; --reset
+forgets them all. Only the checkpoints' names and times are kept: never a
+cookie, an id, a name or a password.
+"""
+
+import json
+import os
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+
+from harness.processes import ROOT
+from workshop.catalogue import CHECKPOINTS, checkpoint_line, language, say
+
+#: Where the checkpoints are kept; WORKSHOP_PROGRESS names another file (the tests' own).
+FILE = Path(os.environ.get("WORKSHOP_PROGRESS") or ROOT / ".workshop" / "progress.json")
+_lock = threading.Lock()
+
+
+def known(checkpoint):
+    """Whether checkpoint is one the workshop has: a step's, or an exercise's (ex01 …)."""
+    return checkpoint in CHECKPOINTS or re.fullmatch(r"ex\d\d", checkpoint) is not None
+
+
+def reached():
+    """{checkpoint: when it was first reached} from the progress file ({} without one)."""
+    try:
+        data = json.loads(FILE.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found = data.get("checkpoints") if isinstance(data, dict) else None
+    return {name: when for name, when in (found or {}).items() if known(name)}
+
+
+def note(checkpoint):
+    """Note a checkpoint; True if it is new (so that it is said, and reported, once)."""
+    with _lock:
+        done = reached()
+        if checkpoint in done:
+            return False
+        done[checkpoint] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        FILE.parent.mkdir(exist_ok=True)
+        FILE.write_text(json.dumps({"checkpoints": done}, indent=1), "utf-8")
+        return True
+
+
+def main(argv=None):
+    from workshop.verify import OneLineParser, folders  # verify notes checkpoints here too
+    parser = OneLineParser(prog="python -m workshop.progress",
+                           description="Your checkpoints, done or not.")
+    parser.add_argument("--reset", action="store_true", help="forget every checkpoint")
+    parser.add_argument("--lang", choices=["zh", "en"], help="default: from your locale")
+    args = parser.parse_args(argv)
+    lang = language(args.lang)
+    if args.reset:
+        FILE.unlink(missing_ok=True)
+        print(say("progress.reset", lang))
+        return 0
+    done = reached()
+    groups = [("step1", [c for c in CHECKPOINTS if c.startswith("step1-")]),
+              ("step2", [c for c in CHECKPOINTS if c.startswith("step2-")]),
+              ("exercises", [f"ex{folder[:2]}" for folder in folders()])]
+    for group, checkpoints in groups:
+        print(say(f"progress.{group}", lang))
+        for checkpoint in checkpoints:
+            mark = "✓" if checkpoint in done else "·"
+            print(f"  {mark} {checkpoint:<21} {checkpoint_line(checkpoint, lang)}")
+    print(say("progress.next", lang, done=len(done)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
