@@ -2,11 +2,11 @@
 
 It prints a room URL, http://HOST:PORT/r/CODE, with a fresh code that nobody
 can guess, and serves there a page with a row per learner and a column per
-checkpoint, filling in as they are reached (the page asks for CODE/state.json
-every two seconds). Learners join with WORKSHOP_ROOM=<that URL> and
+checkpoint, filling in as they are reached (the page asks for its state.json,
+beside it, every two seconds). Learners join with WORKSHOP_ROOM=<that URL> and
 WORKSHOP_NAME=<a name> (or --room and --name) on python -m workshop.coach and
-python -m workshop.verify, which POST each checkpoint to CODE/report as
-{"name": …, "checkpoint": …}, and nothing else.
+python -m workshop.verify, which POST each checkpoint to the room's report,
+beside the page, as {"name": …, "checkpoint": …}, and nothing else.
 
 It runs on a shared Wi-Fi, so it trusts nothing it is sent: a wrong code, an
 unknown checkpoint, a name that is empty, longer than 32 characters or holds a
