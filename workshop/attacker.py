@@ -14,10 +14,10 @@ Ctrl+C stops it.
 
 import argparse
 import html
-import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from workshop.catalogue import language
+from workshop.room import listen_or_exit, serve_until_ctrl_c
 
 ATTACKER = {"usr": "attacker", "psd": "attacker-pw"}
 
@@ -86,18 +86,10 @@ def main(argv=None):
     parser.add_argument("--lang", choices=["zh", "en"], help="default: from your locale")
     args = parser.parse_args(argv)
     target = args.target.rstrip("/")
-    try:
-        server = ThreadingHTTPServer(("127.0.0.1", args.port), handler_for(target, language(args.lang)))
-    except OSError as exc:
-        sys.exit(f"Cannot listen on 127.0.0.1:{args.port}: {exc.strerror}. Pick another --port.")
+    server = listen_or_exit("127.0.0.1", args.port, handler_for(target, language(args.lang)))
     print(f"Open http://127.0.0.1:{args.port}/ : the attacker's page, on another site. It posts a "
           f"login to {target} (/logout: a logout). Ctrl+C to stop.", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_ctrl_c(server)
 
 
 if __name__ == "__main__":

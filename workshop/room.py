@@ -261,13 +261,23 @@ def main(argv=None):
     args = parser.parse_args(argv)
     lang = language(args.lang)
     board = Board()
-    try:
-        server = ThreadingHTTPServer((args.host, args.port), handler_for(board, lang))
-    except OSError as exc:
-        sys.exit(f"Cannot listen on {args.host}:{args.port}: {exc.strerror}. Pick another --port.")
-    server.daemon_threads = True
+    server = listen_or_exit(args.host, args.port, handler_for(board, lang))
     shown = args.host if args.host not in ("0.0.0.0", "") else _this_laptop()
     print(say("room.url", lang, url=f"http://{shown}:{args.port}/r/{board.code}"), flush=True)
+    serve_until_ctrl_c(server)
+
+
+def listen_or_exit(host, port, handler):
+    """A threaded HTTP server on host:port, or an exit with one line that says why not."""
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        sys.exit(f"Cannot listen on {host}:{port}: {exc.strerror}. Pick another --port.")
+    server.daemon_threads = True  # Ctrl+C does not wait for a client that holds a connection
+    return server
+
+
+def serve_until_ctrl_c(server):
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -37,16 +37,25 @@ def refusals_say_why(crowd):
     return all(status in (200, 503) for _, status, _ in crowd.answers + crowd.logouts)
 
 
+def crowd_through(fault, sentinels, server):
+    """Eight clients log in, and out every other time, through fault(); then the crowd.
+
+    It waits for a login answered after the fault, so that recovery is part of the claim."""
+    with LoggingIn(server.url, log_out=True) as crowd:
+        time.sleep(1)
+        fault()
+        over = time.monotonic()
+        wait_until(lambda: [a for a in crowd.answers if a[0] > over and a[1] == 200],
+                   "a login after the failover", timeout=20)
+        time.sleep(1)
+    assert refusals_say_why(crowd)
+    return crowd
+
+
 def test_a_sentinel_failover_loses_no_acknowledged_login_or_logout(sentinels, start_server):
     server = start_server("step2_redis_session", "--redis-url", sentinels.url, "--quiet")
     assert "the Redis master that Sentinels watch" in server.banner
-    with LoggingIn(server.url, log_out=True) as crowd:
-        time.sleep(1)
-        _, demoted = sentinels.fail_over()
-        wait_until(lambda: [a for a in crowd.answers if a[0] > demoted + 1 and a[1] == 200],
-                   "a login on the new master", timeout=20)
-        time.sleep(1)
-    assert refusals_say_why(crowd)
+    crowd = crowd_through(sentinels.fail_over, sentinels, server)
     # Each login and logout waited for a replica: what step 2 acknowledged, the
     # new master has (measurements/operator_faults.py has the figures).
     assert lost_and_undone(crowd, sentinels) == ([], [])
@@ -55,14 +64,7 @@ def test_a_sentinel_failover_loses_no_acknowledged_login_or_logout(sentinels, st
 
 def test_a_frozen_master_loses_no_acknowledged_login_or_logout(sentinels, start_server):
     server = start_server("step2_redis_session", "--redis-url", sentinels.url, "--quiet")
-    with LoggingIn(server.url, log_out=True) as crowd:
-        time.sleep(1)
-        sentinels.freeze_master(5)
-        thawed = time.monotonic()
-        wait_until(lambda: [a for a in crowd.answers if a[0] > thawed and a[1] == 200],
-                   "a login after the thaw", timeout=20)
-        time.sleep(1)
-    assert refusals_say_why(crowd)
+    crowd = crowd_through(lambda: sentinels.freeze_master(5), sentinels, server)
     assert lost_and_undone(crowd, sentinels) == ([], [])
 
 
@@ -72,14 +74,7 @@ def test_a_partition_that_leaves_step2_on_the_old_master_loses_nothing(start_ser
     sentinels = LocalSentinels(tempfile.mkdtemp(), partitionable=True)
     try:
         server = start_server("step2_redis_session", "--redis-url", sentinels.url, "--quiet")
-        with LoggingIn(server.url, log_out=True) as crowd:
-            time.sleep(1)
-            sentinels.partition(6)
-            healed = time.monotonic()
-            wait_until(lambda: [a for a in crowd.answers if a[0] > healed and a[1] == 200],
-                       "a login after the partition", timeout=20)
-            time.sleep(1)
-        assert refusals_say_why(crowd)
+        crowd = crowd_through(lambda: sentinels.partition(6), sentinels, server)
         assert lost_and_undone(crowd, sentinels) == ([], [])
     finally:
         sentinels.stop()
