@@ -118,9 +118,10 @@ class GuardedStore:
         except Exception as error:
             fault = as_fault(error)
             self.breaker.settle(trial, reached=not unreachable(fault))
-            fix = advice(fault)
-            self._say(kind_of(fault), f"Redis fault ({type(fault).__name__}): {redis_words(fault)}"
-                                      + (f" {fix}" if fix else ""))
+            words, fix = redis_words(fault), advice(fault)
+            if fix:  # the cause in Redis's words, then the fix, as at start-up
+                words = f"{words.rstrip('.')}. {fix}"
+            self._say(kind_of(fault), f"Redis fault ({type(fault).__name__}): {words}")
             if fault is error:
                 raise
             raise fault from error
