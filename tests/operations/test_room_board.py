@@ -190,5 +190,6 @@ def test_a_board_that_never_answers_costs_the_step_nothing(tmp_path):
         assert output.count("does not answer") == 1
         sent = b"".join(silent.received)
         assert b'"name": "learner"' in sent and b"bottle.sess" not in sent and b"123" not in sent
+        assert "张三".encode() not in sent and b"\\u5f20" not in sent  # no usr, in either spelling
     finally:
         silent.close()
