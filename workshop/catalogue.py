@@ -23,10 +23,10 @@ CHECKPOINTS = {
     "step1-forged": {
         "en": "step 1: welcomed under a name it never gave a cookie to: you forged it, and step 1 "
               "believed it",
-        "zh": "第 1 步：用一个它从没发过 Cookie 的名字被欢迎：你伪造了它，第 1 步信了"},
+        "zh": "第 1 步：欢迎了一个它从没给过 Cookie 的名字：是你伪造的，而第 1 步信了"},
     "step1-replayed": {
         "en": "step 1: a cookie that a logout cleared was welcomed: logout cannot revoke a copy",
-        "zh": "第 1 步：退出登录时清掉的 Cookie 又被欢迎了：退出登录撤销不了副本"},
+        "zh": "第 1 步：退出登录时已清除的 Cookie 仍然得到了欢迎：退出登录撤销不了副本"},
     "step1-signed-refused": {
         "en": "step 1 --signed: an edited cookie was a first login: the signature no longer matched",
         "zh": "第 1 步 --signed：改过的 Cookie 成了第一次登录：签名对不上了"},
@@ -47,7 +47,7 @@ CHECKPOINTS = {
         "zh": "第 2 步：503，Redis 没有响应：存储的故障现在也是应用的故障"},
     "step2-recovered": {
         "en": "step 2: an answer again after a 503: it recovered with no restart",
-        "zh": "第 2 步：503 之后又有正常回答了：不用重启就恢复了"},
+        "zh": "第 2 步：503 之后又能正常响应了：不用重启就恢复了"},
 }
 
 MESSAGES = {
@@ -59,7 +59,7 @@ MESSAGES = {
     "verify.hint": {"en": "hint {number} of {page}", "zh": "{page} 的提示 {number}"},
     "verify.all_passed": {
         "en": "Exercise {number} passes: every Expected of its page holds. {next}",
-        "zh": "练习 {number} 通过了：页面上的每一条 Expected 都成立。{next}"},
+        "zh": "练习 {number} 通过了：页面上的每一条预期结果都成立。{next}"},
     "verify.next_exercise": {
         "en": "Next: exercise {number}, {page}", "zh": "下一个：练习 {number}，{page}"},
     "verify.last_exercise": {
@@ -76,13 +76,13 @@ MESSAGES = {
     "verify.list_passes": {"en": "  {folder}: passes", "zh": "  {folder}：通过"},
     "verify.list_missing": {
         "en": "  {folder}: {missed} of {total} Expected not met yet",
-        "zh": "  {folder}：{total} 条 Expected 里还有 {missed} 条没做到"},
+        "zh": "  {folder}：{total} 条预期结果里还有 {missed} 条没做到"},
     "verify.list_next": {
         "en": "Check one, with what is missing: python -m workshop.verify 01",
         "zh": "检查其中一个，并看看缺什么：python -m workshop.verify 01"},
     "verify.unknown": {
         "en": "No exercise {name}: give its number (01) or its folder's name ({example}).",
-        "zh": "没有练习 {name}：请给出它的编号（01）或文件夹名（{example}）。"},
+        "zh": "没有练习 {name}：请给出它的编号（01）或目录名（{example}）。"},
     "verify.needs": {
         "en": "Exercise {number} needs {package}: python -m pip install -r "
               "requirements-exercises.txt, then run this again.",
@@ -103,22 +103,22 @@ MESSAGES = {
     "coach.checkpoint": {"en": "★ {line}", "zh": "★ {line}"},
     "coach.room": {
         "en": "Reporting checkpoints to the room's board as {name}: {room}",
-        "zh": "以 {name} 的名字向教室的看板报告检查点：{room}"},
+        "zh": "以 {name} 的名字向现场看板报告检查点：{room}"},
     "coach.room_down": {
         "en": "The room's board at {room} does not answer: checkpoints stay on this laptop "
               "(python -m workshop.progress).",
-        "zh": "教室的看板 {room} 没有响应：检查点只留在这台电脑上（python -m workshop.progress）。"},
+        "zh": "现场看板 {room} 没有响应：检查点只留在这台电脑上（python -m workshop.progress）。"},
     "coach.room_needs_name": {
         "en": "--room needs a name too: --name, or WORKSHOP_NAME.",
         "zh": "--room 还需要一个名字：--name，或者 WORKSHOP_NAME。"},
-    "room.title": {"en": "The room's checkpoints", "zh": "教室里的检查点"},
+    "room.title": {"en": "The room's checkpoints", "zh": "现场的检查点"},
     "room.learner": {"en": "learner", "zh": "学员"},
     "room.learners": {"en": "learners", "zh": "位学员"},
     "room.url": {
         "en": "The room's board: {url}\nGive learners that URL: WORKSHOP_ROOM={url} "
               "WORKSHOP_NAME=<their name> python -m workshop.coach step1_cookie_session. "
               "Ctrl+C stops it.",
-        "zh": "教室的看板：{url}\n把这个网址发给学员：WORKSHOP_ROOM={url} "
+        "zh": "现场看板：{url}\n把这个网址发给学员：WORKSHOP_ROOM={url} "
               "WORKSHOP_NAME=<他们的名字> python -m workshop.coach step1_cookie_session。按 Ctrl+C 停止。"},
     "progress.step1": {"en": "Step 1, the session in the cookie:", "zh": "第 1 步，会话在 Cookie 里："},
     "progress.step2": {"en": "Step 2, the session in Redis:", "zh": "第 2 步，会话在 Redis 里："},
@@ -144,7 +144,7 @@ MESSAGES = {
               "your edits, then download the workshop again (or git clone it) and copy the "
               "step folders from there.",
         "zh": "这个目录不是 git 克隆出来的，所以什么都没有改动：先把 {folders} 改个名字保存你的改动，"
-              "再重新下载工作坊（或者用 git clone），从那里把步骤文件夹拷过来。"},
+              "再重新下载工作坊（或者用 git clone），从那里把步骤目录拷过来。"},
     "reset.failed": {
         "en": "git could not keep your edits ({error}), so nothing was changed.",
         "zh": "git 没能保存你的改动（{error}），所以什么都没有改动。"},

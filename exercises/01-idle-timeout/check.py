@@ -32,7 +32,7 @@ def a_new_session_gets_the_idle_time(lab):
 
 
 @expect(hint=1, line=both("A read is welcomed, renews the time to live, and sends one Redis command",
-                          "一次读取会被欢迎、续上存活时间，并且只发一条 Redis 命令"))
+                          "读取时显示欢迎、刷新存活时间，并且只发一条 Redis 命令"))
 def a_read_renews_in_one_command(lab):
     browser = Browser(started(lab))
     browser.login()
@@ -64,7 +64,7 @@ def a_session_left_alone_ends(lab):
 
 
 @expect(hint=2, line=both("An idle time under one second is refused at start-up, in one line",
-                          "不到一秒的空闲时长在启动时就被拒绝，只说一行"))
+                          "不到一秒的空闲时长在启动时就被拒绝，并只输出一行说明"))
 def a_short_idle_time_is_refused(lab):
     started(lab)  # the option itself is taken
     for idle in ("0", "-5"):

@@ -22,7 +22,7 @@ def three_browsers(lab):
 
 
 @expect(hint=2, line=both("POST /logout/all answers how many sessions it ended: 2",
-                          "POST /logout/all 回答它结束了几个会话：2 个"))
+                          "POST /logout/all 返回结束了几个会话：2 个"))
 def logout_all_says_how_many(lab):
     *_, ended = three_browsers(lab)
     if ended.status_code != 200 or "2" not in ended.text:
@@ -30,7 +30,7 @@ def logout_all_says_how_many(lab):
 
 
 @expect(hint=2, line=both("The user's other browser is logged out too: its next login is a first",
-                          "这个用户的另一个浏览器也退出了：它的下一次登录是第一次登录"))
+                          "这个用户的另一个浏览器也退出登录了：它的下一次登录是第一次登录"))
 def the_other_browser_is_logged_out(lab):
     me, _, (_, phone, _), _, _ = three_browsers(lab)
     if phone.login(me).text != FIRST_LOGIN:

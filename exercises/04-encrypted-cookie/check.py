@@ -73,7 +73,7 @@ def an_edited_cookie_is_no_session(lab):
 
 
 @expect(hint=1, line=both("The cookie, sent back as it was, is welcomed",
-                          "原样发回的 Cookie 会被欢迎"))
+                          "原样发回的 Cookie 会得到欢迎"))
 def the_cookie_opens_the_session(lab):
     browser, _ = logged_in(lab)
     if not welcomed(browser.login("张三", PASSWORD)):
@@ -93,7 +93,7 @@ def a_made_up_key_is_refused(lab):
 
 
 @expect(hint=2, line=both("A copy replayed after logout is still welcomed: nothing to revoke",
-                          "退出登录后重放副本，仍然会被欢迎：没有什么可以吊销"))
+                          "退出登录后重放副本，仍然会得到欢迎：没有什么可以撤销"))
 def a_copy_outlives_the_logout(lab):
     browser, value = logged_in(lab)
     browser.post("/logout")

@@ -18,15 +18,17 @@ def registered(lab, usr):
 
 
 def fast_digests(password):
-    """The password and every fast digest of it, unsalted, as they could be stored."""
-    found = {"the password": password.encode()}
+    """{(its name in English, in Chinese): bytes}: the password and every fast, unsalted digest
+    of it, as they could be stored."""
+    found = {("the password", "密码本身"): password.encode()}
     for name in ("md5", "sha1", "sha256", "sha512"):
         digest = hashlib.new(name, password.encode()).digest()
         for form, value in (("", digest), ("hex", digest.hex().encode()),
                             ("HEX", digest.hex().upper().encode()),
                             ("base64", base64.b64encode(digest)),
                             ("base64", base64.urlsafe_b64encode(digest))):
-            found[f"{name.upper()} {form}".strip()] = value
+            label = f"{name.upper()} {form}".strip()
+            found[(label, label)] = value
     return found
 
 
@@ -67,9 +69,10 @@ def no_password_in_redis(lab):
     registered(lab, "赵六")
     stored = lab.everything()
     blob = b"\n".join(key + b"\n" + b"\n".join(values) for key, values in stored.items())
-    found = [name for name, value in fast_digests(PASSWORD).items() if value in blob]
+    found = [names for names, value in fast_digests(PASSWORD).items() if value in blob]
     if found:
-        raise Missed(both(f"Redis holds {', '.join(found)}", f"Redis 里有{'、'.join(found)}"))
+        raise Missed(both(f"Redis holds {', '.join(en for en, _ in found)}",
+                          f"Redis 里有 {'、'.join(zh for _, zh in found)}"))
 
 
 @expect(hint=1, line=both("Two users with the same password are stored differently: a salt each",
@@ -86,7 +89,7 @@ def equal_passwords_differ(lab):
                 for value in values if len(value) >= 16 and value not in old.get(key, [])}
     first, second = added(before, middle), added(middle, after)
     if not first:
-        raise Missed(both("nothing was stored for the first user", "第一个用户什么都没存"))
+        raise Missed(both("nothing was stored for the first user", "没有为第一个用户存下任何东西"))
     shared = {value for value in first if any(value.replace("孙七".encode(), "周八".encode()) == other
                                               for other in second)}
     if shared:
