@@ -2,6 +2,7 @@
 that a check sends the learner to is on both pages."""
 
 import re
+import subprocess
 
 import pytest
 
@@ -30,3 +31,12 @@ def test_every_hint_a_check_names_is_on_both_pages(folder):
         assert f"python -m workshop.verify {folder[:2]}" in page
         assert re.search(r"python -m workshop\.reset step[12]", page)
         assert (ROOT / "exercises" / folder / "solution.patch").exists()
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_reference_answer_applies_to_the_steps(folder):
+    """A change to a step must be carried into the patches (tests/lesson/test_exercises.py
+    applies each to the steps of the last commit, and runs it)."""
+    result = subprocess.run(["git", "apply", "--check", f"exercises/{folder}/solution.patch"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
