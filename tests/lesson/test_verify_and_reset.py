@@ -37,10 +37,11 @@ def workshop(clone, *args, env=None):
 
 
 def fingerprint(tree):
-    """A digest of every file in tree but git's own and Python's caches."""
+    """A digest of every file in tree but git's own, Python's caches, and the progress notes
+    (.workshop/, which git ignores: a pass is noted there, for python -m workshop.progress)."""
     digest = hashlib.sha256()
     for path in sorted(tree.rglob("*")):
-        if path.is_file() and ".git" not in path.parts and "__pycache__" not in path.parts:
+        if path.is_file() and not {".git", "__pycache__", ".workshop"} & set(path.parts):
             digest.update(str(path.relative_to(tree)).encode() + path.read_bytes())
     return digest.hexdigest()
 
@@ -77,6 +78,7 @@ def test_verify_exits_0_on_the_reference_and_names_the_next_exercise(clone):
     assert all(line.startswith("✓ ") for line in result.stdout.splitlines()[:-1])
     assert "Next: exercise 02" in result.stdout.splitlines()[-1]
     assert fingerprint(clone) == before and processes_in(clone) == []
+    assert "ex01" in (clone / ".workshop" / "progress.json").read_text()
 
 
 def test_verify_speaks_the_learners_language(clone):
