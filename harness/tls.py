@@ -17,15 +17,23 @@ def openssl(*args, cwd):
 
 
 def make_ca(folder, name="workshop-test-ca"):
-    """A CA in folder: name.key and name.crt."""
+    """A CA in folder: name.key and name.crt, with the extensions that Python 3.13's strict
+    checks (VERIFY_X509_STRICT) ask of a CA."""
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name}",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "-addext", "subjectKeyIdentifier=hash",
             "-keyout", f"{name}.key", "-out", f"{name}.crt", cwd=folder)
 
 
 def make_certificate(folder, name, ca="workshop-test-ca", ip="127.0.0.1", dns=None):
     """A key and a certificate signed by ca, for the address ip (or the host name dns)."""
     alt = f"DNS:{dns}" if dns else f"IP:{ip}"
-    Path(folder, f"{name}.ext").write_text(f"subjectAltName={alt}\n")
+    Path(folder, f"{name}.ext").write_text(
+        f"subjectAltName={alt}\nbasicConstraints=CA:FALSE\n"
+        "keyUsage=critical,digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage=serverAuth,clientAuth\n"
+        "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n")
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={dns or ip}",
             "-keyout", f"{name}.key", "-out", f"{name}.csr", cwd=folder)
     openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key",

@@ -178,7 +178,8 @@ def advice(error, url=""):
     if "CERTIFICATE_REQUIRED" in text or "certificate required" in text:
         return ("This Redis wants a client certificate: give it with "
                 "?ssl_certfile=/path/to/client.crt&ssl_keyfile=/path/to/client.key.")
-    if url.startswith("rediss://") and "EOF occurred in violation of protocol" in text:
+    if url.startswith("rediss://") and ("EOF occurred in violation of protocol" in text
+                                        or "reset by peer" in text):
         # TLS 1.3 sends the refusal after the handshake: the client may see only the hang-up.
         return ("This Redis wants a client certificate, it seems (it hung up right after the TLS "
                 "handshake): give it with "
