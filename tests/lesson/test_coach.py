@@ -143,3 +143,16 @@ def test_nothing_said_kept_or_sent_holds_a_cookie_an_id_a_name_or_a_password(own
     everything = "\n".join(heard.lines + heard.reported) + own_progress.read_text()
     for secret in (value, value[:12], "张三", "123"):
         assert secret not in everything
+
+
+def test_progress_lists_what_was_reached_and_reset_forgets_it(own_progress, capsys):
+    progress.note("step1-login")
+    progress.note("ex03")
+    assert progress.main(["--lang", "en"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    marks = {line.split()[1]: line.split()[0] for line in shown if line.startswith("  ")}
+    assert marks["step1-login"] == "✓" and marks["ex03"] == "✓" and marks["step1-welcome"] == "·"
+    assert shown[-1].startswith("2 done.")
+    assert progress.main(["--reset", "--lang", "zh"]) == 0
+    assert "已清除" in capsys.readouterr().out and not own_progress.exists()
+    assert progress.reached() == {}
