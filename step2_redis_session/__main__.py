@@ -2,13 +2,14 @@
 
     python -m step2_redis_session [--host H] [--port P] [--quiet]
                                   [--redis-url URL] [--redis-cluster] [--embedded-redis]
+                                  [--no-pipeline]
     python -m step2_redis_session sessions [ID | --clear] [--redis-url URL] [--redis-cluster]
 
 Top to bottom: the arguments, the store, the app, the server. The plumbing is
 in plumbing/: where Redis is comes from redis_url.py, the connection from
-connection.py, the circuit breaker from breaker.py; the embedded Redis, for a
-learner without one, from embedded.py; the ``sessions`` command from
-sessions_command.py.
+connection.py (the reads' shared round trips from pipelined.py), the circuit
+breaker from breaker.py; the embedded Redis, for a learner without one, from
+embedded.py; the ``sessions`` command from sessions_command.py.
 """
 
 import argparse
@@ -40,7 +41,7 @@ def main(argv=None, wrap=None):
     # The store: Redis, behind a circuit breaker (plumbing/breaker.py).
     if args.embedded_redis:
         check_embeddable(url.text, cluster)
-    client = connect_or_exit(url.text, cluster)
+    client = connect_or_exit(url.text, cluster, pipeline=False if args.no_pipeline else None)
     sessions = RedisSession(GuardedStore(RedisStore(client)))
 
     app = create_app(sessions)
@@ -74,6 +75,9 @@ def parse_args(argv):
                         help="the URL names a node of a Redis Cluster (or: REDIS_CLUSTER=1)")
     parser.add_argument("--embedded-redis", action="store_true",
                         help="run an in-process Redis (fakeredis) at the Redis URL's address")
+    parser.add_argument("--no-pipeline", action="store_true",
+                        help="one round trip per read, none shared between requests "
+                             "(or: REDIS_PIPELINE=0)")
     commands = parser.add_subparsers(dest="command", title="commands", metavar="")
     sessions = commands.add_parser(
         "sessions", help="list the sessions in Redis, or show one (no redis-cli needed)")

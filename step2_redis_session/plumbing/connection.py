@@ -4,6 +4,7 @@ Plumbing, not the lesson: the store (store.py) takes whatever client this
 module makes, one Redis or a Redis Cluster alike.
 """
 
+import os
 import sys
 
 import redis
@@ -13,6 +14,7 @@ from redis.connection import parse_url
 from redis.retry import Retry
 
 from ..faults import NoReplicas
+from .pipelined import PipelinedReads
 from .redis_url import redacted, sentinel_parts
 from .server import THREADS
 
@@ -30,17 +32,23 @@ CLIENT_ERRORS = (redis.RedisError, redis.exceptions.RedisClusterException)
 REPLICAS_TO_ACK, ACK_WAIT_MS = 1, 200
 
 
-def connect(url, cluster=False):
+def connect(url, cluster=False, pipeline=None):
     """The process's one Redis client. Its connection pool serves every request.
 
     The timeouts bound how long a request waits for a Redis that has stopped
     answering (``WORST_WAIT``), so that it gets a 503 instead of hanging.
+
+    With pipeline on (None: on, unless the environment has REDIS_PIPELINE=0),
+    the reads of concurrent requests share round trips (pipelined.py). A
+    cluster's reads never do: a batch would need one pipeline per master.
 
     With cluster=True, url names any one node of a Redis Cluster, and the client
     finds the others. It sends each key to the master that owns the key's hash
     slot, so sessions spread over the masters. A redis+sentinel:// URL names the
     Sentinels that watch a master. ``RedisStore`` is the same for all three.
     """
+    if pipeline is None:
+        pipeline = os.environ.get("REDIS_PIPELINE") != "0"
     timeouts = {"socket_timeout": COMMAND_TIMEOUT, "socket_connect_timeout": COMMAND_TIMEOUT,
                 "retry": Retry(NoBackoff(), RETRIES)}
     if cluster:
@@ -50,15 +58,16 @@ def connect(url, cluster=False):
         # write waits for a replica (AcknowledgedWrites).
         sentinels, name, db, password = sentinel_parts(url)
         watchers = redis.sentinel.Sentinel(sentinels, sentinel_kwargs=timeouts)
-        return watchers.master_for(name, redis_class=AcknowledgedWrites, db=db, password=password,
-                                   **timeouts)
+        return watchers.master_for(
+            name, redis_class=PipelinedAcknowledgedWrites if pipeline else AcknowledgedWrites,
+            db=db, password=password, **timeouts)
     # Never fewer connections than the server's threads, which may each need one at
     # once; and a request that finds them all busy waits a moment for one, rather
     # than failing at once as redis-py's default pool does.
     options = parse_url(url)
     options["max_connections"] = pool_size(url)
-    return redis.Redis(connection_pool=redis.BlockingConnectionPool(
-        **options, **timeouts, timeout=COMMAND_TIMEOUT))
+    pool = redis.BlockingConnectionPool(**options, **timeouts, timeout=COMMAND_TIMEOUT)
+    return (PipelinedReads if pipeline else redis.Redis)(connection_pool=pool)
 
 
 class AcknowledgedWrites(redis.Redis):
@@ -106,15 +115,19 @@ class AcknowledgedWrites(redis.Redis):
         return True
 
 
+class PipelinedAcknowledgedWrites(PipelinedReads, AcknowledgedWrites):
+    """Behind Sentinel, with pipeline: reads share round trips; writes wait for a replica."""
+
+
 def pool_size(url):
     """How many connections the pool may open: the URL's max_connections, but at least THREADS."""
     return max(parse_url(url).get("max_connections") or THREADS, THREADS)
 
 
-def connect_or_exit(url, cluster):
+def connect_or_exit(url, cluster, pipeline=None):
     """connect(), or exit with one line: a cluster client asks the node for the others now."""
     try:
-        return connect(url, cluster)
+        return connect(url, cluster, pipeline)
     except CLIENT_ERRORS as exc:
         sys.exit(cannot_reach(url, exc, "the Redis Cluster"))
 

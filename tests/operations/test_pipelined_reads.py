@@ -1,0 +1,143 @@
+"""Step 2's reads share round trips (plumbing/pipelined.py): still one GET each, the right answer,
+and no longer a wait for a Redis that hangs. On a private redis-server, which counts commands
+(INFO commandstats) and can be frozen (SIGSTOP)."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import redis
+import requests
+
+from harness.private_redis import commands_served
+from step2_redis_session.plumbing.connection import WORST_WAIT, connect
+
+CLIENTS = 64
+#: What a read may take on top of Redis's worst wait, on a busy machine.
+SLACK = 0.5
+
+
+def opened(admin, action):
+    """What action() returns, and how many connections to Redis it left open."""
+    before = len(admin.client_list())
+    result = action()
+    return result, len(admin.client_list()) - before
+
+
+def read_while_frozen(server, read, keys, spacing=0.01):
+    """Freeze Redis, call read(key) from a thread each, spacing seconds apart, then thaw it.
+
+    The first read's GET is in flight; the others queue behind it. {key: what read returned}.
+    """
+    outcomes = {}
+    server.pause()
+    try:
+        threads = [threading.Thread(target=lambda key=key: outcomes.update({key: read(key)}))
+                   for key in keys]
+        for thread in threads:
+            thread.start()
+            time.sleep(spacing)
+        time.sleep(0.1)
+    finally:
+        server.resume()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.parametrize("pipeline", [True, False], ids=["pipelined", "one-round-trip-each"])
+def test_reads_that_wait_together_share_one_connection(own_redis_server, pipeline):
+    admin = redis.Redis(port=own_redis_server.port)
+    admin.mset({f"k{n}": f"v{n}" for n in range(12)})
+    client = connect(own_redis_server.url, pipeline=pipeline)
+    replies, connections = opened(admin, lambda: read_while_frozen(
+        own_redis_server, client.get, [f"k{n}" for n in range(12)]))
+    assert replies == {f"k{n}": f"v{n}".encode() for n in range(12)}
+    # Twelve reads at once: pipelined, one connection carries them all; otherwise
+    # each thread takes a connection of its own, as many as the pool has (8).
+    assert connections == (1 if pipeline else 8)
+
+
+def test_an_error_reply_is_its_own_reads_alone(own_redis_server):
+    admin = redis.Redis(port=own_redis_server.port)
+    admin.mset({"a": "1", "c": "3"})
+    admin.rpush("b", "a list, not a string")
+    client = connect(own_redis_server.url)
+
+    def read(key):
+        try:
+            return client.get(key)
+        except redis.ResponseError as error:
+            return str(error).split()[0]
+
+    outcomes, connections = opened(admin, lambda: read_while_frozen(
+        own_redis_server, read, ["a", "b", "c"]))
+    assert outcomes == {"a": b"1", "b": "WRONGTYPE", "c": b"3"}
+    assert connections == 1  # b's error reply did not put the replies after it out of step
+
+
+def test_a_frozen_redis_costs_a_queued_read_one_timeout_not_two(own_redis_server):
+    redis.Redis(port=own_redis_server.port).set("k", "v")
+    client = connect(own_redis_server.url)
+    assert client.get("k") == b"v"  # the pool's connection is open before Redis freezes
+
+    def read(number):
+        started = time.monotonic()
+        try:
+            client.get("k")
+            return "answered", time.monotonic() - started
+        except redis.RedisError as error:
+            return type(error), time.monotonic() - started
+
+    # Sixteen reads arrive while the first batch waits out its timeouts.
+    outcomes = read_while_frozen(own_redis_server, read, range(16), spacing=WORST_WAIT / 16)
+    assert {outcome for outcome, _ in outcomes.values()} <= {redis.TimeoutError,
+                                                              redis.ConnectionError}
+    # Queued behind a batch that Redis never answered, a read fails with it, rather
+    # than wait out a second timeout of its own (up to twice WORST_WAIT).
+    assert max(seconds for _, seconds in outcomes.values()) < WORST_WAIT + SLACK
+    assert client.get("k") == b"v"  # Redis thawed, the next read goes through
+
+
+def test_a_connection_that_redis_closed_is_reopened_unseen(own_redis_server):
+    admin = redis.Redis(port=own_redis_server.port)
+    admin.set("k", "v")
+    client = connect(own_redis_server.url)
+    assert client.get("k") == b"v"
+    admin.client_kill_filter(_type="normal", skipme=True)  # as a Redis restart would
+    assert client.get("k") == b"v"  # the one retry, on a new connection
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pipeline", [True, False], ids=["pipelined", "one-round-trip-each"])
+def test_64_clients_read_their_own_session_with_one_get_each(real_redis_server, start_server,
+                                                             pipeline):
+    admin = redis.Redis(port=real_redis_server.port)
+    server, connections = opened(admin, lambda: start_server(
+        "step2_redis_session", "--redis-url", real_redis_server.url, "--quiet",
+        *([] if pipeline else ["--no-pipeline"])))
+    browsers = [requests.Session() for _ in range(CLIENTS)]
+    for number, browser in enumerate(browsers):
+        browser.post(server.url + "/login", {"usr": f"用户{number}", "psd": "pw"})
+    wrong = []
+
+    def read_again_and_again(number):
+        for _ in range(20):
+            res = browsers[number].post(server.url + "/login", {"usr": "x", "psd": "pw"})
+            if res.status_code != 200 or res.text != f"欢迎，用户{number}":
+                wrong.append((number, res.status_code, res.text))
+
+    def crowd():
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            list(pool.map(read_again_and_again, range(CLIENTS)))
+
+    served = commands_served(admin, crowd)
+    assert wrong == []
+    assert served.pop("get") == CLIENTS * 20  # exactly one GET a read, and not one write
+    assert admin.dbsize() == CLIENTS
+    # Pipelined, the crowd's reads took turns on the one connection that the server
+    # opened at its start; each on its own round trip, they needed more at once,
+    # and each new connection says HELLO.
+    assert connections == 1
+    assert served == {} if pipeline else served["hello"] > 0 and set(served) == {"hello"}
