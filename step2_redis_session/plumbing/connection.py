@@ -65,7 +65,7 @@ def connect(url, cluster=False, pipeline=None):
     # once; and a request that finds them all busy waits a moment for one, rather
     # than failing at once as redis-py's default pool does.
     options = parse_url(url)
-    options["max_connections"] = pool_size(url)
+    options["max_connections"] = pool_size(url) + (1 if pipeline else 0)  # and the reads' own
     pool = redis.BlockingConnectionPool(**options, **timeouts, timeout=COMMAND_TIMEOUT)
     return (PipelinedReads if pipeline else redis.Redis)(connection_pool=pool)
 
