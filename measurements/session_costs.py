@@ -12,7 +12,11 @@ of the session cookie and of a Set-Cookie on a read; the keys that 100 anonymous
 page views leave. Then, unless --counts-only, requests per second and p50/p99 at
 1 and 64 connections, from wrk (a C load generator, pinned to the clients' core,
 with every server pinned whole to the other), cycling through 64 live sessions,
-in interleaved rounds; the medians and the spread of the rounds.
+in interleaved rounds; the medians and the spread of the rounds; and, from INFO
+commandstats, the GETs that Redis served per request answered.
+
+Step 2 runs four ways: as it starts (the reads of concurrent requests pipelined,
+8 threads), with --no-pipeline (a round trip per read), and each with 16 threads.
 
 It needs redis-server, wrk, node, and measurements/peers/node's packages
 (cd measurements/peers/node && npm ci).
@@ -41,14 +45,19 @@ NODE = ROOT / "measurements" / "peers" / "node"
 #: The peer stacks' Python packages (measurements/peers/requirements.txt), as imported.
 PEER_PACKAGES = ("flask", "flask_session", "django", "starlette", "uvicorn")
 PY = [sys.executable, "-m"]
+STEP2 = ["step2_redis_session", "--quiet", "--port", "{port}", "--redis-url", "{redis}"]
+SIXTEEN_THREADS = ["measurements.peers.step2_threads", "16"]
 
 #: stack: (command line, environment, session cookie name or None, its baseline)
 STACKS = {
     "bottle": (PY + ["measurements.peers.wsgi", "{port}", "bottle"], {}, None, None),
     "step 1 (cookie)": (PY + ["step1_cookie_session", "--quiet", "--port", "{port}"], {},
                         "bottle.sess", "bottle"),
-    "step 2 (Redis)": (PY + ["step2_redis_session", "--quiet", "--port", "{port}",
-                             "--redis-url", "{redis}"], {}, "bottle.sess", "bottle"),
+    "step 2 (Redis)": (PY + STEP2, {}, "bottle.sess", "bottle"),
+    "step 2, --no-pipeline": (PY + STEP2 + ["--no-pipeline"], {}, "bottle.sess", "bottle"),
+    "step 2, 16 threads": (PY + SIXTEEN_THREADS + STEP2[1:], {}, "bottle.sess", "bottle"),
+    "step 2, --no-pipeline, 16 threads": (PY + SIXTEEN_THREADS + STEP2[1:] + ["--no-pipeline"], {},
+                                          "bottle.sess", "bottle"),
     "koa": (["node", str(NODE / "koa_baseline.mjs"), "{port}"], {}, None, None),
     "koa-session, cookie": (["node", "koa_reference/app.js"],
                             {"PORT": "{port}", "SESSION_STORE": "cookie"}, "bottle.sess", "koa"),
@@ -97,7 +106,10 @@ def login(port, name):
 
 def counts(port, name, admin):
     """The exact costs of one stack's session, once its connections to Redis are open."""
-    post(port, "/login", login(port, name))  # a warm-up: pools open their first connection
+    # A warm-up, a read then a login: pools open their connections (step 2 keeps
+    # one for its pipelined reads, and a write then opens another).
+    post(port, "/login", login(port, name))
+    login(port, name)
     cookie = []
     login_cmds = commands_served(admin, lambda: cookie.append(login(port, name)))
     read_cookies = []
@@ -120,8 +132,8 @@ def spelled(commands):
                       for name, n in sorted(commands.items())) or "none"
 
 
-def wrk(port, cookies, connections, seconds, script_dir):
-    """(requests per second, p50 ms, p99 ms) of wrk, cycling through the cookies."""
+def wrk(port, cookies, connections, seconds, script_dir, admin):
+    """(requests per second, p50 ms, p99 ms, GETs per request) of wrk, cycling through the cookies."""
     script = Path(script_dir) / "cycle.lua"
     quoted = ", ".join('"' + c.replace('"', '\\"') + '"' for c in cookies) if cookies else '""'
     script.write_text(f"""local cookies = {{{quoted}}}
@@ -133,15 +145,19 @@ request = function()
   return wrk.format("POST", "/login", headers, "{FORM}")
 end
 """)
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
-                          str(script), f"http://127.0.0.1:{port}/"], capture_output=True,
-                         text=True, check=True).stdout
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+               f"http://127.0.0.1:{port}/"]
+    outputs = []
+    served = commands_served(admin, lambda: outputs.append(
+        subprocess.run(command, capture_output=True, text=True, check=True).stdout))
+    out = outputs[0]
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    answered = int(re.search(r"(\d+) requests in", out).group(1))
 
     def percentile(p):
         value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-    return rate, percentile(50), percentile(99)
+    return rate, percentile(50), percentile(99), served.get("get", 0) / answered
 
 
 def main():
@@ -199,7 +215,7 @@ def main():
             for name in names[shift:] + names[:shift]:
                 for clients in (1, 64):
                     samples[name, clients].append(
-                        wrk(ports[name], cookies[name], clients, args.seconds, workdir))
+                        wrk(ports[name], cookies[name], clients, args.seconds, workdir, admin))
 
     def median(name, clients, field=0):
         return statistics.median(sample[field] for sample in samples[name, clients])
@@ -207,7 +223,8 @@ def main():
     print(f"\n{args.rounds} interleaved rounds of {args.seconds} s; medians; overhead is the "
           "baseline's requests per second over the stack's\n")
     print("| stack | req/s @1 | req/s @64 | p50 / p99 ms @64 | overhead @1 / @64 "
-          "| CPU added per read @64 | spread of req/s @64 |\n|---|---:|---:|---:|---:|---:|---:|")
+          "| CPU added per read @64 | spread of req/s @64 | GETs per read @64 |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, (_, _, cookie_name, baseline) in STACKS.items():
         rate1, rate64 = median(name, 1), median(name, 64)
         rates = [sample[0] for sample in samples[name, 64]]
@@ -219,6 +236,7 @@ def main():
         else:
             cells += ["(baseline)", ""]
         cells.append(f"{min(rates):,.0f} – {max(rates):,.0f}")
+        cells.append(f"{median(name, 64, 3):.2f}" if cookie_name else "")
         print(f"| {name} | " + " | ".join(cells) + " |")
     if args.chart:
         overheads = {name: [median(baseline, clients) / median(name, clients) for clients in (1, 64)]

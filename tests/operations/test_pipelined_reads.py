@@ -1,6 +1,6 @@
-"""Step 2's reads share round trips (plumbing/pipelined.py): still one GET each, the right answer,
-and no longer a wait for a Redis that hangs. On a private redis-server, which counts commands
-(INFO commandstats) and can be frozen (SIGSTOP)."""
+"""Step 2's reads share round trips (step2_redis_session/plumbing/pipelined.py): still one GET
+each, the right answer, and no longer a wait for a Redis that hangs. On a private redis-server,
+which counts commands (INFO commandstats) and can be frozen (SIGSTOP)."""
 
 import threading
 import time
