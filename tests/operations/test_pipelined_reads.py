@@ -63,7 +63,7 @@ def test_an_error_reply_is_its_own_reads_alone(own_redis_server):
     admin = redis.Redis(port=own_redis_server.port)
     admin.mset({"a": "1", "c": "3"})
     admin.rpush("b", "a list, not a string")
-    client = connect(own_redis_server.url)
+    client = connect(own_redis_server.url, pipeline=True)
 
     def read(key):
         try:
@@ -79,7 +79,7 @@ def test_an_error_reply_is_its_own_reads_alone(own_redis_server):
 
 def test_a_frozen_redis_costs_a_queued_read_one_timeout_not_two(own_redis_server):
     redis.Redis(port=own_redis_server.port).set("k", "v")
-    client = connect(own_redis_server.url)
+    client = connect(own_redis_server.url, pipeline=True)
     assert client.get("k") == b"v"  # the pool's connection is open before Redis freezes
 
     def read(number):
@@ -103,7 +103,7 @@ def test_a_frozen_redis_costs_a_queued_read_one_timeout_not_two(own_redis_server
 def test_a_connection_that_redis_closed_is_reopened_unseen(own_redis_server):
     admin = redis.Redis(port=own_redis_server.port)
     admin.set("k", "v")
-    client = connect(own_redis_server.url)
+    client = connect(own_redis_server.url, pipeline=True)
     assert client.get("k") == b"v"
     admin.client_kill_filter(_type="normal", skipme=True)  # as a Redis restart would
     assert client.get("k") == b"v"  # the one retry, on a new connection
