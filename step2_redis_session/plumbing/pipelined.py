@@ -31,8 +31,7 @@ import threading
 import redis
 from redis._parsers import BaseParser
 
-#: Errors that say Redis did not answer at all (the reads queued behind fail too).
-UNANSWERED = (redis.ConnectionError, redis.TimeoutError)
+from ..faults import unreachable
 
 
 class _Read:
@@ -83,7 +82,7 @@ class PipelinedReads(redis.Redis):
         except Exception as error:
             for read in batch:
                 read.error = error
-            if isinstance(error, UNANSWERED):
+            if unreachable(error):
                 with self._lock:  # they waited for this round trip: no second timeout
                     late, self._queued = self._queued, []
                 for read in late:

@@ -12,10 +12,9 @@ import requests
 
 from harness.private_redis import commands_served
 from step2_redis_session.plumbing.connection import WORST_WAIT, connect
+from support import SLACK
 
 CLIENTS = 64
-#: What a read may take on top of Redis's worst wait, on a busy machine.
-SLACK = 0.5
 
 
 def opened(admin, action):

@@ -14,12 +14,10 @@ from harness.processes import wait_until
 from step2_redis_session.plumbing.breaker import COOL_DOWN
 from step2_redis_session.plumbing.connection import WORST_WAIT
 from harness.steps import ZHANG_SAN
-from support import logged_in, session_key, step2_client
+from support import SLACK, logged_in, session_key, step2_client
 
 #: The README's promise: every answer within this many seconds, 200 or 503.
 PROMISE = 2.0
-#: What an in-process request may take on top of Redis's worst wait, on a busy machine.
-SLACK = 0.5
 
 
 def recovered(app):
