@@ -78,7 +78,7 @@ def main():
                 samples[name].append(per_call(kinds[name], args.requests))
         assert step2.post("/login", LOGIN_BODY) == "欢迎，张三"
         # A logout and a login, to open the pool's connection for writes: the
-        # pipelined reads keep one of their own, so a write opens another once.
+        # reads with --pipeline keep one of their own, so a write opens another once.
         step2.post("/logout")
         step2.post("/login", LOGIN_BODY)
 

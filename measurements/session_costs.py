@@ -15,8 +15,9 @@ with every server pinned whole to the other), cycling through 64 live sessions,
 in interleaved rounds; the medians and the spread of the rounds; and, from INFO
 commandstats, the GETs that Redis served per request answered.
 
-Step 2 runs four ways: as it starts (the reads of concurrent requests pipelined,
-8 threads), with --no-pipeline (a round trip per read), and each with 16 threads.
+Step 2 runs four ways: as it starts (a round trip per read, 8 threads), with
+--pipeline (the reads of concurrent requests sharing round trips), and each with
+16 threads.
 
 It needs redis-server, wrk, node, and measurements/peers/node's packages
 (cd measurements/peers/node && npm ci).
@@ -54,10 +55,10 @@ STACKS = {
     "step 1 (cookie)": (PY + ["step1_cookie_session", "--quiet", "--port", "{port}"], {},
                         "bottle.sess", "bottle"),
     "step 2 (Redis)": (PY + STEP2, {}, "bottle.sess", "bottle"),
-    "step 2, --no-pipeline": (PY + STEP2 + ["--no-pipeline"], {}, "bottle.sess", "bottle"),
+    "step 2, --pipeline": (PY + STEP2 + ["--pipeline"], {}, "bottle.sess", "bottle"),
     "step 2, 16 threads": (PY + SIXTEEN_THREADS + STEP2[1:], {}, "bottle.sess", "bottle"),
-    "step 2, --no-pipeline, 16 threads": (PY + SIXTEEN_THREADS + STEP2[1:] + ["--no-pipeline"], {},
-                                          "bottle.sess", "bottle"),
+    "step 2, --pipeline, 16 threads": (PY + SIXTEEN_THREADS + STEP2[1:] + ["--pipeline"], {},
+                                       "bottle.sess", "bottle"),
     "koa": (["node", str(NODE / "koa_baseline.mjs"), "{port}"], {}, None, None),
     "koa-session, cookie": (["node", "koa_reference/app.js"],
                             {"PORT": "{port}", "SESSION_STORE": "cookie"}, "bottle.sess", "koa"),
@@ -107,7 +108,7 @@ def login(port, name):
 def counts(port, name, admin):
     """The exact costs of one stack's session, once its connections to Redis are open."""
     # A warm-up, a read then a login: pools open their connections (step 2 keeps
-    # one for its pipelined reads, and a write then opens another).
+    # one for its reads with --pipeline, and a write then opens another).
     post(port, "/login", login(port, name))
     login(port, name)
     cookie = []

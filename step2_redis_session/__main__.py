@@ -2,7 +2,7 @@
 
     python -m step2_redis_session [--host H] [--port P] [--quiet]
                                   [--redis-url URL] [--redis-cluster] [--embedded-redis]
-                                  [--no-pipeline]
+                                  [--pipeline]
     python -m step2_redis_session sessions [ID | --clear] [--redis-url URL] [--redis-cluster]
 
 Top to bottom: the arguments, the store, the app, the server. The plumbing is
@@ -41,7 +41,7 @@ def main(argv=None, wrap=None):
     # The store: Redis, behind a circuit breaker (plumbing/breaker.py).
     if args.embedded_redis:
         check_embeddable(url.text, cluster)
-    client = connect_or_exit(url.text, cluster, pipeline=False if args.no_pipeline else None)
+    client = connect_or_exit(url.text, cluster, pipeline=args.pipeline or None)
     sessions = RedisSession(GuardedStore(RedisStore(client)))
 
     app = create_app(sessions)
@@ -75,9 +75,9 @@ def parse_args(argv):
                         help="the URL names a node of a Redis Cluster (or: REDIS_CLUSTER=1)")
     parser.add_argument("--embedded-redis", action="store_true",
                         help="run an in-process Redis (fakeredis) at the Redis URL's address")
-    parser.add_argument("--no-pipeline", action="store_true",
-                        help="one round trip per read, none shared between requests "
-                             "(or: REDIS_PIPELINE=0)")
+    parser.add_argument("--pipeline", action="store_true",
+                        help="let concurrent requests' reads share round trips on one "
+                             "connection (or: REDIS_PIPELINE=1)")
     commands = parser.add_subparsers(dest="command", title="commands", metavar="")
     sessions = commands.add_parser(
         "sessions", help="list the sessions in Redis, or show one (no redis-cli needed)")

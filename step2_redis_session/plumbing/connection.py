@@ -38,8 +38,10 @@ def connect(url, cluster=False, pipeline=None):
     The timeouts bound how long a request waits for a Redis that has stopped
     answering (``WORST_WAIT``), so that it gets a 503 instead of hanging.
 
-    With pipeline on (None: on, unless the environment has REDIS_PIPELINE=0),
-    the reads of concurrent requests share round trips (pipelined.py). A
+    With pipeline on (None: off, unless the environment has REDIS_PIPELINE=1),
+    the reads of concurrent requests share round trips (pipelined.py). It is off
+    by default: a connection whose replies can fall out of step would hand one
+    user another's session, and that must be ruled out before it saves time. A
     cluster's reads never do: a batch would need one pipeline per master.
 
     With cluster=True, url names any one node of a Redis Cluster, and the client
@@ -48,7 +50,7 @@ def connect(url, cluster=False, pipeline=None):
     Sentinels that watch a master. ``RedisStore`` is the same for all three.
     """
     if pipeline is None:
-        pipeline = os.environ.get("REDIS_PIPELINE") != "0"
+        pipeline = os.environ.get("REDIS_PIPELINE") == "1"
     timeouts = {"socket_timeout": COMMAND_TIMEOUT, "socket_connect_timeout": COMMAND_TIMEOUT,
                 "retry": Retry(NoBackoff(), RETRIES)}
     if cluster:

@@ -115,7 +115,7 @@ def test_64_clients_read_their_own_session_with_one_get_each(real_redis_server, 
     admin = redis.Redis(port=real_redis_server.port)
     server, connections = opened(admin, lambda: start_server(
         "step2_redis_session", "--redis-url", real_redis_server.url, "--quiet",
-        *([] if pipeline else ["--no-pipeline"])))
+        *(["--pipeline"] if pipeline else [])))
     browsers = [requests.Session() for _ in range(CLIENTS)]
     for number, browser in enumerate(browsers):
         browser.post(server.url + "/login", {"usr": f"用户{number}", "psd": "pw"})
