@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from harness.processes import ROOT
+from workshop.processes import ROOT
 
 
 def tracked_text_files():
@@ -92,6 +92,8 @@ def test_the_checks_find_a_stale_pointer():
         f"{m}/peers.py", f"{t}/test_step2_faults.py"]
     assert NAMED_TEST.findall(stale) == [(f"{t}/lesson/test_login_flow.py", "test_no_such_test")]
     assert MODULE.findall(stale) == [f"{m}.gone"]
+    # A folder that only a command makes (npm ci) is there before it is made, as in a fresh clone.
+    assert exists(f"{m}/node_modules", "README.md")
 
 
 def ci_run_names():

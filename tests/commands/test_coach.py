@@ -1,0 +1,158 @@
+"""The coach (python -m workshop.coach): each checkpoint of the walkthroughs noticed once, from
+the requests and answers alone; nothing noticed that did not happen; the step's answers
+unchanged; and no cookie, id, name or password in anything it says, keeps or sends."""
+
+import json
+import time
+
+import pytest
+from webtest import TestApp
+
+import step1_cookie_session.app
+from workshop.steps import ZHANG_SAN
+from step1_cookie_session.session import CookieSession
+from plumbing.breaker import COOL_DOWN
+from support import SECRET, cookie_of, edited_cookie, step2_client
+from workshop import progress
+from workshop.coach import Coach
+
+
+class Heard:
+    """What the coach said in the terminal, and what it gave its reporter."""
+
+    def __init__(self):
+        self.lines, self.reported = [], []
+
+    def report(self, checkpoint):
+        self.reported.append(checkpoint)
+
+
+@pytest.fixture(autouse=True)
+def own_progress(tmp_path, monkeypatch):
+    """The checkpoints go to a file of the test's own, never to the learner's."""
+    monkeypatch.setattr(progress, "FILE", tmp_path / "progress.json")
+    return tmp_path / "progress.json"
+
+
+def coached(app, step, signed=False):
+    heard = Heard()
+    coach = Coach(app, step, "en", signed=signed, reporter=heard, out=heard.lines.append)
+    return TestApp(coach), heard
+
+
+def sent_with(browser, cookie_header):
+    """A login from another browser of the same app, with this Cookie header: a pasted cookie."""
+    return TestApp(browser.app).post("/login", ZHANG_SAN, headers={"Cookie": cookie_header})
+
+
+def step1(signed=False):
+    sessions = CookieSession(signed=signed, secret=SECRET if signed else None)
+    return coached(step1_cookie_session.app.create_app(sessions), "step1_cookie_session", signed)
+
+
+def step2(store_url):
+    return coached(step2_client(store_url).app, "step2_redis_session")
+
+
+def test_step1s_try_its_are_each_noticed_once(own_progress):
+    browser, heard = step1()
+    browser.post("/login", ZHANG_SAN)
+    browser.post("/login", ZHANG_SAN)
+    browser.post("/login", ZHANG_SAN)  # a second welcome: said once
+    forged = cookie_of({"usr": "admin", "psd": "x", "_expire": 4_102_444_800_000,
+                        "_maxAge": 86_400_000})
+    assert sent_with(browser, f"bottle.sess={forged}").text == "欢迎，admin"
+    browser.post("/logout")
+    browser.post("/login", ZHANG_SAN)
+    copied = browser.cookies["bottle.sess"]
+    browser.post("/logout")
+    assert sent_with(browser, f"bottle.sess={copied}").text == "欢迎，张三"
+    expected = ["step1-login", "step1-welcome", "step1-forged", "step1-replayed"]
+    assert heard.reported == expected
+    assert len(heard.lines) == 4 and all(line.startswith("★ step 1: ") for line in heard.lines)
+    assert list(json.loads(own_progress.read_text())["checkpoints"]) == expected
+
+
+def test_a_cookie_for_a_name_logged_in_here_is_no_forgery(own_progress):
+    """Like a cookie pasted from the Koa app: another server's, for a name step 1 knows."""
+    browser, heard = step1()
+    browser.post("/login", ZHANG_SAN)
+    koa_like = cookie_of({**ZHANG_SAN, "_expire": 4_102_444_800_000, "_maxAge": 86_400_000})
+    welcome = sent_with(browser, f"bottle.sess={koa_like}")
+    assert welcome.text == "欢迎，张三" and heard.reported == ["step1-login"]
+
+
+def test_signed_mode_refusing_an_edit_is_noticed(own_progress):
+    browser, heard = step1(signed=True)
+    browser.post("/login", ZHANG_SAN)
+    edited = edited_cookie(browser.cookies["bottle.sess"], usr="admin")
+    signature = browser.cookies["bottle.sess.sig"]
+    refused = sent_with(browser, f"bottle.sess={edited}; bottle.sess.sig={signature}")
+    assert refused.text == "您第一次登录系统"
+    assert heard.reported == ["step1-login", "step1-signed-refused"]
+
+
+def test_step2s_try_its_are_each_noticed_once(each_redis, own_progress):
+    browser, heard = step2(each_redis.url)
+    browser.post("/login", ZHANG_SAN)
+    browser.post("/login", ZHANG_SAN)
+    assert sent_with(browser, "bottle.sess=InventedInventedInvente").text == "您第一次登录系统"
+    copied = browser.cookies["bottle.sess"]
+    browser.post("/logout")
+    assert sent_with(browser, f"bottle.sess={copied}").text == "您第一次登录系统"
+    assert heard.reported[:2] == ["step2-login", "step2-welcome"]
+    assert set(heard.reported) == {"step2-login", "step2-welcome", "step2-forged-refused",
+                                   "step2-replay-refused"}
+
+
+def test_redis_down_and_back_are_noticed(own_redis_server, own_progress):
+    browser, heard = step2(own_redis_server.url)
+    browser.post("/login", ZHANG_SAN)
+    own_redis_server.stop()
+    browser.post("/login", ZHANG_SAN, status=503)
+    own_redis_server.start()
+    time.sleep(COOL_DOWN + 0.1)
+    browser.post("/login", ZHANG_SAN)
+    assert heard.reported[-2:] == ["step2-redis-down", "step2-recovered"]
+
+
+def test_the_answers_are_the_same_with_and_without_the_coach(own_progress):
+    """Status, body, every header (cookies and their attributes included), request by request."""
+    def walk(app):
+        browser, answers = TestApp(app), []
+        for path, form in (("/", None), ("/login", ZHANG_SAN), ("/login", ZHANG_SAN),
+                           ("/login", {"usr": ""}), ("/logout", {}), ("/nope", None)):
+            res = (browser.post(path, form, expect_errors=True) if form is not None
+                   else browser.get(path, expect_errors=True))
+            headers = sorted((name, value if name != "Set-Cookie" else
+                              value.split("=", 1)[0] + "=" + ";".join(value.split(";")[1:]))
+                             for name, value in res.headerlist if name != "Content-Length")
+            answers.append((res.status, res.body if path != "/login" or res.status_int != 200
+                            else res.text[:2], headers))
+        return answers
+    plain = step1_cookie_session.app.create_app(CookieSession())
+    assert walk(plain) == walk(Coach(step1_cookie_session.app.create_app(CookieSession()),
+                                     "step1_cookie_session", "en", out=lambda line: None))
+
+
+def test_nothing_said_kept_or_sent_holds_a_cookie_an_id_a_name_or_a_password(own_progress):
+    browser, heard = step1()
+    browser.post("/login", ZHANG_SAN)
+    value = browser.cookies["bottle.sess"]
+    browser.post("/login", ZHANG_SAN)
+    everything = "\n".join(heard.lines + heard.reported) + own_progress.read_text()
+    for secret in (value, value[:12], "张三", "123"):
+        assert secret not in everything
+
+
+def test_progress_lists_what_was_reached_and_reset_forgets_it(own_progress, capsys):
+    progress.note("step1-login")
+    progress.note("ex03")
+    assert progress.main(["--lang", "en"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    marks = {line.split()[1]: line.split()[0] for line in shown if line.startswith("  ")}
+    assert marks["step1-login"] == "✓" and marks["ex03"] == "✓" and marks["step1-welcome"] == "·"
+    assert shown[-1].startswith("2 done.")
+    assert progress.main(["--reset", "--lang", "zh"]) == 0
+    assert "已清除" in capsys.readouterr().out and not own_progress.exists()
+    assert progress.reached() == {}

@@ -1,0 +1,154 @@
+"""python -m workshop.verify and python -m workshop.reset, as a learner runs them: what they say,
+in which language, their exit status, a tree they leave as it was, and no process left behind.
+
+Each test works in a clone of the last commit, never in the learner's own tree.
+"""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from workshop.processes import ROOT
+
+pytestmark = pytest.mark.slow  # starts the steps in subprocesses
+
+ENGLISH, CHINESE = {"LANG": "C.UTF-8"}, {"LANG": "zh_CN.UTF-8"}
+
+
+@pytest.fixture
+def clone(tmp_path):
+    """A git clone of the last commit, as a learner's fresh clone is."""
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(tmp_path / "clone")], check=True)
+    subprocess.run(["git", "config", "user.email", "learner@example.com"], cwd=tmp_path / "clone")
+    subprocess.run(["git", "config", "user.name", "A learner"], cwd=tmp_path / "clone")
+    return tmp_path / "clone"
+
+
+def workshop(clone, *args, env=None):
+    """Run python -m workshop.… in the clone, to its end."""
+    return subprocess.run([sys.executable, "-m", *args], cwd=clone, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **ENGLISH, **(env or {})})
+
+
+def fingerprint(tree):
+    """A digest of every file in tree but git's own, Python's caches, and the progress notes
+    (.workshop/, which git ignores: a pass is noted there, for python -m workshop.progress)."""
+    digest = hashlib.sha256()
+    for path in sorted(tree.rglob("*")):
+        if path.is_file() and not {".git", "__pycache__", ".workshop"} & set(path.parts):
+            digest.update(str(path.relative_to(tree)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def processes_in(tree):
+    """The processes whose working folder is in tree (Linux's /proc)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(tree) in os.readlink(proc / "cwd"):
+                found.append(int(proc.name))
+        except OSError:
+            pass
+    return found
+
+
+def test_verify_says_what_is_missing_and_exits_1_on_a_fresh_clone(clone):
+    before = fingerprint(clone)
+    result = workshop(clone, "workshop.verify", "01")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(("✓ ", "✗ ")) and any(line.startswith("✗ ") for line in lines)
+    assert "    read: hint " in result.stdout
+    assert "run python -m workshop.verify 01 again" in lines[-1]
+    assert fingerprint(clone) == before and processes_in(clone) == []
+
+
+def test_verify_exits_0_on_the_reference_and_names_the_next_exercise(clone):
+    subprocess.run(["git", "apply", "exercises/01-idle-timeout/solution.patch"], cwd=clone,
+                   check=True)
+    before = fingerprint(clone)
+    result = workshop(clone, "workshop.verify", "01-idle-timeout")
+    assert result.returncode == 0, result.stdout
+    assert all(line.startswith("✓ ") for line in result.stdout.splitlines()[:-1])
+    assert "Next: exercise 02" in result.stdout.splitlines()[-1]
+    assert fingerprint(clone) == before and processes_in(clone) == []
+    assert "ex01" in (clone / ".workshop" / "progress.json").read_text()
+
+
+def test_verify_speaks_the_learners_language(clone):
+    chinese = workshop(clone, "workshop.verify", "03", env=CHINESE)
+    chosen = workshop(clone, "workshop.verify", "03", "--lang", "zh")
+    assert chinese.stdout.splitlines()[-1].startswith("5 条里有")
+    assert chosen.stdout.splitlines()[-1].startswith("5 条里有")
+    assert "看到的：" in chinese.stdout and "请读：" in chinese.stdout
+    english = workshop(clone, "workshop.verify", "03", "--lang", "en", env=CHINESE)
+    assert "    seen: " in english.stdout
+
+
+@pytest.mark.parametrize("args", [["99"], ["01", "--lang", "fr"], ["01", "02"]])
+def test_verify_answers_a_usage_error_in_one_line_with_status_2(clone, args):
+    result = workshop(clone, "workshop.verify", *args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1
+
+
+def test_verify_with_no_exercise_lists_them_all(clone):
+    result = workshop(clone, "workshop.verify")
+    assert result.returncode == 0
+    listed = [line for line in result.stdout.splitlines() if line.startswith("  ")]
+    assert [line.split(":")[0].strip() for line in listed] == sorted(
+        path.parent.name for path in (clone / "exercises").glob("*/check.py"))
+    assert all("not met yet" in line for line in listed)
+
+
+def test_verify_stopped_with_ctrl_c_leaves_nothing_running(clone):
+    subprocess.run(["git", "apply", "exercises/01-idle-timeout/solution.patch"], cwd=clone,
+                   check=True)  # its checks wait seconds for a session to end
+    process = subprocess.Popen([sys.executable, "-m", "workshop.verify", "01"], cwd=clone,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **ENGLISH})
+    time.sleep(2)  # the step is started by now, and a check is waiting
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and "nothing was left running" in err
+    time.sleep(0.5)
+    assert processes_in(clone) == []
+
+
+def test_reset_keeps_the_edits_in_the_stash_and_says_how_to_get_them_back(clone):
+    store = clone / "step2_redis_session" / "store.py"
+    committed = store.read_text()
+    store.write_text(committed + "# my answer\n")
+    (clone / "step2_redis_session" / "mine.py").write_text("# a file of mine\n")
+    result = workshop(clone, "workshop.reset", "step2")
+    assert result.returncode == 0 and result.stdout.count("\n") == 1
+    assert "git stash pop" in result.stdout
+    assert store.read_text() == committed
+    assert not (clone / "step2_redis_session" / "mine.py").exists()
+    stashes = subprocess.run(["git", "stash", "list"], cwd=clone, capture_output=True, text=True)
+    assert "workshop.reset step2: your edits to step2_redis_session" in stashes.stdout
+    subprocess.run(["git", "stash", "pop"], cwd=clone, check=True, capture_output=True)
+    assert store.read_text().endswith("# my answer\n")
+    assert (clone / "step2_redis_session" / "mine.py").exists()
+
+
+def test_reset_with_nothing_to_reset_says_so(clone):
+    result = workshop(clone, "workshop.reset", "all", "--lang", "zh")
+    assert result.returncode == 0 and "不需要还原" in result.stdout
+
+
+def test_reset_outside_git_changes_nothing_and_says_what_to_do(clone, tmp_path):
+    plain = tmp_path / "download"
+    subprocess.run(["git", "archive", "-o", str(tmp_path / "w.tar"), "HEAD"], cwd=clone, check=True)
+    plain.mkdir()
+    subprocess.run(["tar", "-xf", str(tmp_path / "w.tar")], cwd=plain, check=True)
+    (plain / "step1_cookie_session" / "app.py").write_text("# edited\n")
+    result = workshop(plain, "workshop.reset", "step1")
+    assert result.returncode == 1 and "not a git clone" in result.stdout
+    assert (plain / "step1_cookie_session" / "app.py").read_text() == "# edited\n"
