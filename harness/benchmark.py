@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from harness.steps import ZHANG_SAN
+from workshop.steps import ZHANG_SAN
 
 #: The login form as a request body.
 LOGIN_BODY = urlencode(ZHANG_SAN)

@@ -6,6 +6,8 @@ reach, so this drives the Chromium that the system package manager installs.
 
 import shutil
 
+from step1_cookie_session.app import FIRST_LOGIN, WELCOME
+
 # No sandbox: CI runs as root, where Chromium's sandbox refuses to start. The
 # rest keep a headless Chromium from calling home on a machine with no network.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -35,6 +37,6 @@ def log_in_twice(page, url, name, password):
     page.goto(url)
     page.fill("#user", name)
     page.fill("#psd", password)
-    click_login(page, "您第一次登录系统")
-    click_login(page, f"欢迎，{name}")
+    click_login(page, FIRST_LOGIN)
+    click_login(page, WELCOME.format(name))
     return page.context.cookies()

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import requests
 from webtest import TestApp
 
-from harness.processes import wait_until
-from harness.steps import ZHANG_SAN
-from step2_redis_session.plumbing.breaker import COOL_DOWN
-from step2_redis_session.plumbing.server import THREADS
+from workshop.processes import wait_until
+from workshop.steps import ZHANG_SAN
+from plumbing.breaker import COOL_DOWN
+from plumbing.server import THREADS
 
 
 def answers_in_process(app, seconds, clients=THREADS):

@@ -7,84 +7,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import redis
-from fakeredis import TcpFakeServer
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from harness.processes import Process, free_port, wait_until
-from step2_redis_session.plumbing.connection import connect
-
-
-def redis_url(port, db=0):
-    """The redis:// URL of a Redis on 127.0.0.1:port."""
-    return f"redis://127.0.0.1:{port}/{db}"
-
-
-def redis_server_argv(port, workdir, *extra):
-    """The command line of a private redis-server on 127.0.0.1:port that saves nothing."""
-    return ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", str(workdir), *extra]
-
-
-class PrivateRedis:
-    """A Redis of our own on 127.0.0.1, on a free port: redis-server, or fakeredis in a thread.
-
-    args are redis-server's extra options; cpus pins it to those cores. A
-    with-block stops it, as stop() does; start() starts it again, empty.
-    """
-
-    def __init__(self, kind="redis-server", port=None, args=(), cpus=None):
-        self.kind, self.args, self.cpus = kind, list(args), cpus
-        self.port = port or free_port()
-        self.url = redis_url(self.port)
-        self._fake = self._proc = None
-        self.start()
-
-    def start(self):
-        if self.kind == "fakeredis":
-            self._fake = TcpFakeServer(("127.0.0.1", self.port), server_type="redis")
-            self._fake.daemon_threads = True
-            threading.Thread(target=self._fake.serve_forever, daemon=True).start()
-            wait_until(redis.Redis(port=self.port).ping, f"fakeredis on {self.port}")
-        else:
-            self._proc = Process(redis_server_argv(self.port, tempfile.gettempdir(), *self.args),
-                                 self.port, cpus=self.cpus)
-
-    def client(self):
-        """A client as step 2 makes one, with its timeouts."""
-        return connect(self.url)
-
-    def stop(self):
-        if self._fake:
-            self._fake.shutdown()
-            self._fake.server_close()
-        if self._proc:
-            self.resume()  # a frozen server cannot act on SIGTERM
-            self._proc.stop()
-        self._fake = self._proc = None
-
-    def pause(self):
-        """Freeze redis-server: connections stay open and nothing answers."""
-        self._proc.proc.send_signal(signal.SIGSTOP)
-
-    def resume(self):
-        self._proc.proc.send_signal(signal.SIGCONT)
-
-    def output(self):
-        """What redis-server has printed so far."""
-        return self._proc.output()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+from workshop.command_log import CommandLog
+from workshop.private_redis import redis_server_argv
+from workshop.processes import Process, free_port, wait_until
 
 
 def exit_unless_installed(*programs, what="This"):
@@ -177,10 +110,9 @@ class LocalSentinels:
         self.master_port, self.replica_port = free_port(), free_port()
         self.master = Process(redis_server_argv(self.master_port, workdir), self.master_port)
         # partitionable: the Sentinels, the replica and step 2 reach the master through a
-        # proxy (harness/command_log.py), which can cut the first two off and not step 2.
+        # proxy (workshop/command_log.py), which can cut the first two off and not step 2.
         self.proxy = None
         if partitionable:
-            from harness.command_log import CommandLog  # it imports this module
             self.proxy = CommandLog(self.master_port)
         seen_at = self.proxy.port if self.proxy else self.master_port
         self.replica = Process(redis_server_argv(

@@ -8,8 +8,8 @@ nothing of these, to stand for the wrong one.
 import subprocess
 from pathlib import Path
 
-from harness.private_redis import PrivateRedis
-from harness.processes import free_port
+from workshop.private_redis import PrivateRedis
+from workshop.processes import free_port
 
 
 def openssl(*args, cwd):

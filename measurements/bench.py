@@ -30,10 +30,11 @@ from contextlib import ExitStack
 
 import redis
 
-from harness.private_redis import PrivateRedis, commands_served, exit_unless_installed
-from harness.processes import free_port
+from harness.private_redis import commands_served, exit_unless_installed
+from workshop.private_redis import PrivateRedis
+from workshop.processes import free_port
 from harness.benchmark import LOGIN_BODY, Browser, machine, per_call
-from harness.steps import StepServer
+from workshop.steps import StepServer
 from step2_redis_session.store import KEY_PREFIX
 
 def main():

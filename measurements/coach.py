@@ -17,11 +17,11 @@ from webtest import TestApp
 import step1_cookie_session.app
 import step2_redis_session.app
 from harness.benchmark import per_call
-from harness.private_redis import PrivateRedis
-from harness.steps import ZHANG_SAN
+from workshop.private_redis import PrivateRedis
+from workshop.steps import ZHANG_SAN
 from step1_cookie_session.session import CookieSession
-from step2_redis_session.plumbing.breaker import GuardedStore
-from step2_redis_session.plumbing.connection import connect
+from plumbing.breaker import GuardedStore
+from plumbing.connection import connect
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import RedisStore
 from workshop import progress

@@ -10,10 +10,10 @@ loop. It runs on step 1's own server settings. It is not part of the workshop:
 import argparse
 import sys
 
-from step1_cookie_session.app import create_app
-from step1_cookie_session.plumbing.server import bind, serve
+from plumbing.connection import connect
+from plumbing.server import bind, serve
+from step1_cookie_session.app import MAX_FORM_BYTES, create_app
 from step1_cookie_session.session import CookieSession
-from step2_redis_session.plumbing.connection import connect
 from step2_redis_session.store import KEY_PREFIX
 
 
@@ -29,4 +29,4 @@ if __name__ == "__main__":
     port, redis_url = int(sys.argv[1]), sys.argv[2]
     args = argparse.Namespace(host="127.0.0.1", port=port, quiet=True)
     app = with_one_get(create_app(CookieSession()), connect(redis_url))
-    serve(bind(app, args), args, ["Control: step 1 plus one bare GET per request."])
+    serve(bind(app, args, MAX_FORM_BYTES), args, ["Control: step 1 plus one bare GET per request."])

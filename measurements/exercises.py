@@ -19,9 +19,10 @@ from pathlib import Path
 import redis
 import requests
 
-from harness.private_redis import PrivateRedis, commands_served, exit_unless_installed
-from harness.processes import ROOT
-from harness.steps import ZHANG_SAN, StepServer
+from harness.private_redis import commands_served, exit_unless_installed
+from workshop.private_redis import PrivateRedis
+from workshop.processes import ROOT
+from workshop.steps import ZHANG_SAN, StepServer
 
 
 def patched_copy(exercise, into):

@@ -15,9 +15,10 @@ import redis
 import requests
 
 from harness.crowd import freeze_under_crowd, timed
-from harness.private_redis import PrivateRedis, exit_unless_installed, stall
-from harness.processes import free_port, wait_until
-from harness.steps import ZHANG_SAN, StepServer
+from harness.private_redis import exit_unless_installed, stall
+from workshop.private_redis import PrivateRedis
+from workshop.processes import free_port, wait_until
+from workshop.steps import ZHANG_SAN, StepServer
 
 
 def timed_post(browser, url):

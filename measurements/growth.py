@@ -27,8 +27,8 @@ import redis
 from harness.private_redis import LocalCluster, exit_unless_installed
 from harness.benchmark import (CLIENT_CORE, LOGIN_BODY, SERVER_CORE, Browser, core, per_call,
                                pin_this_process)
-from harness.private_redis import PrivateRedis
-from harness.steps import StepServer
+from workshop.private_redis import PrivateRedis
+from workshop.steps import StepServer
 from step1_cookie_session.session import encode
 from step2_redis_session.store import KEY_PREFIX
 

@@ -21,9 +21,10 @@ from contextlib import ExitStack
 from urllib.parse import urlencode
 
 from harness.benchmark import CLIENT_CORE, SERVER_CORE, core, pin_this_process
-from harness.private_redis import PrivateRedis, exit_unless_installed
-from harness.processes import free_port
-from harness.steps import StepServer
+from harness.private_redis import exit_unless_installed
+from workshop.private_redis import PrivateRedis
+from workshop.processes import free_port
+from workshop.steps import StepServer
 
 #: The servers, each a module and its arguments.
 SERVERS = {

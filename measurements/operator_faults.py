@@ -34,14 +34,15 @@ import redis.sentinel
 import requests
 
 from harness.crowd import LoggingIn, answers_in_process, cpu_seconds
-from harness.private_redis import LocalSentinels, PrivateRedis, exit_unless_installed, redis_url
-from harness.processes import ROOT, free_port
-from harness.steps import StepServer
-from step2_redis_session.app import create_app
-from step2_redis_session.plumbing.connection import connect
-from step2_redis_session.plumbing.redis_url import sentinel_parts
-from step2_redis_session.plumbing.server import bind
-from step2_redis_session.plumbing.breaker import GuardedStore
+from harness.private_redis import LocalSentinels, exit_unless_installed
+from workshop.private_redis import PrivateRedis, redis_url
+from workshop.processes import ROOT, free_port
+from workshop.steps import StepServer
+from step2_redis_session.app import MAX_FORM_BYTES, create_app
+from plumbing.connection import connect
+from plumbing.redis_url import sentinel_parts
+from plumbing.server import bind
+from plumbing.breaker import GuardedStore
 from step2_redis_session.session import RedisSession
 from step2_redis_session.store import KEY_PREFIX, RedisStore
 
@@ -111,7 +112,8 @@ class PlainClientStep:
         self.url = f"http://127.0.0.1:{self.port}"
         # Not python -m: waitress's queue warnings, and its complaint at close, are noise here.
         logging.getLogger("waitress").setLevel(logging.CRITICAL)
-        self._server = bind(app, argparse.Namespace(host="127.0.0.1", port=self.port, quiet=True))
+        self._server = bind(app, argparse.Namespace(host="127.0.0.1", port=self.port, quiet=True),
+                            MAX_FORM_BYTES)
         threading.Thread(target=self._server.run, daemon=True).start()
 
     def __enter__(self):

@@ -21,10 +21,10 @@ from contextlib import contextmanager
 
 import redis
 
-from harness.private_redis import redis_url
+from workshop.private_redis import redis_url
 from harness.chromium import launch, log_in_twice
-from harness.processes import ROOT, free_port
-from harness.steps import StepServer
+from workshop.processes import ROOT, free_port
+from workshop.steps import StepServer
 from step2_redis_session.store import KEY_PREFIX
 
 OUT = ROOT / "docs" / "img"

@@ -38,9 +38,10 @@ from urllib.parse import urlencode
 
 import redis
 
-from harness.private_redis import PrivateRedis, commands_served, exit_unless_installed
+from harness.private_redis import commands_served, exit_unless_installed
+from workshop.private_redis import PrivateRedis
 from harness.benchmark import CLIENT_CORE, SERVER_CORE, core, pin_this_process
-from harness.processes import ROOT, Process, free_port
+from workshop.processes import ROOT, Process, free_port
 
 NODE = ROOT / "measurements" / "peers" / "node"
 #: The peer stacks' Python packages (measurements/peers/requirements.txt), as imported.

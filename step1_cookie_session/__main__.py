@@ -1,26 +1,27 @@
-"""Start step 1: ``python -m step1_cookie_session [--host H] [--port P] [--signed] [--quiet]``.
+"""Start step 1: ``python -m step1_cookie_session`` (``--help`` lists every option).
 
-Top to bottom: the arguments, the session, the app, the server.
+Top to bottom: step 1's own options, then what it builds: the session, kept in
+the cookie itself, and the app around it. The server (--host, --port, --quiet)
+is the same for both steps and is not the lesson: plumbing/server.py.
 """
 
-import argparse
 import os
 import sys
 
-from .app import create_app
-from .plumbing.server import add_server_arguments, bind, serve
+from plumbing.server import start
+
+from .app import MAX_FORM_BYTES, create_app
 from .session import CookieSession
 
 
-def main(argv=None, wrap=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m step1_cookie_session",
-        description="Step 1 of the sessions workshop: the session lives in the cookie.")
-    add_server_arguments(parser)
+def add_options(parser):
+    """Step 1's own options."""
     parser.add_argument("--signed", action="store_true",
                         help="add a bottle.sess.sig cookie, an HMAC keyed by $SESSION_SECRET")
-    args = parser.parse_args(argv)
 
+
+def build(args):
+    """The session and the app, and the line that says which session it is."""
     # The session: the cookie itself, signed or not.
     secret = os.environ.get("SESSION_SECRET", "")
     if args.signed and len(secret.strip()) < 32:
@@ -30,14 +31,14 @@ def main(argv=None, wrap=None):
                  "at the ends, for example:\n"
                  "  export SESSION_SECRET=$(python -c 'import secrets; print(secrets.token_hex(32))')")
     sessions = CookieSession(signed=args.signed, secret=secret or None)
-
-    app = create_app(sessions)
-    if wrap:  # a caller's WSGI middleware around the app (python -m workshop.coach)
-        app = wrap(app)
-
-    server = bind(app, args)
     mode = "signed" if args.signed else "unsigned, as in the article"
-    serve(server, args, [f"Step 1: the session lives in the cookie ({mode})."])
+    return create_app(sessions), f"Step 1: the session lives in the cookie ({mode})."
+
+
+def main(argv=None, wrap=None):
+    start("python -m step1_cookie_session",
+          "Step 1 of the sessions workshop: the session lives in the cookie.",
+          add_options, build, MAX_FORM_BYTES, argv, wrap)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ STEP_LINE = "第 1 步：session 在 cookie 里 (step 1: the session lives in th
 MAX_FORM_BYTES = 8 * 1024
 FIELD_LIMITS = {"usr": 64, "psd": 128}
 CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+# The article's three answers, word for word.
+FIRST_LOGIN, WELCOME, LOGGED_OUT = "您第一次登录系统", "欢迎，{}", "已退出登录 (logged out)"
 
 
 def create_app(sessions):
@@ -42,16 +44,16 @@ def create_app(sessions):
         session = sessions.load(request)
         response.content_type = "text/plain; charset=utf-8"
         if session.get("usr"):
-            return f"欢迎，{session['usr']}"
+            return WELCOME.format(session["usr"])
         # The article's `ctx.session = postData`: password included, in the cookie.
         sessions.save(request, response, {"usr": usr, "psd": psd})
-        return "您第一次登录系统"
+        return FIRST_LOGIN
 
     @app.post("/logout")
     def logout():
         sessions.clear(request, response)
         response.content_type = "text/plain; charset=utf-8"
-        return "已退出登录 (logged out)"
+        return LOGGED_OUT
 
     return app
 

@@ -24,6 +24,8 @@ STEP_LINE = "第 2 步：session 在 Redis 里 (step 2: the session lives in Red
 MAX_FORM_BYTES = 8 * 1024
 FIELD_LIMITS = {"usr": 64, "psd": 128}
 CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+# The article's three answers, word for word.
+FIRST_LOGIN, WELCOME, LOGGED_OUT = "您第一次登录系统", "欢迎，{}", "已退出登录 (logged out)"
 
 
 def create_app(sessions):
@@ -46,18 +48,18 @@ def create_app(sessions):
         session = sessions.load(request)
         response.content_type = "text/plain; charset=utf-8"
         if session.get("usr"):
-            return f"欢迎，{session['usr']}"
+            return WELCOME.format(session["usr"])
         # Unlike step 1, no password: a session store is no place for a secret,
         # and nothing here needs it again. The login time is there to look at.
         login_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         sessions.save(request, response, {"usr": usr, "login_at": login_at})
-        return "您第一次登录系统"
+        return FIRST_LOGIN
 
     @app.post("/logout")
     def logout():
         sessions.clear(request, response)
         response.content_type = "text/plain; charset=utf-8"
-        return "已退出登录 (logged out)"
+        return LOGGED_OUT
 
     return app
 

@@ -15,26 +15,9 @@ instead, and raises the faults named here.
 import redis
 from bottle import HTTPError
 
-
-class StoreFault(redis.ConnectionError):
-    """Anything else that went wrong in a call to the store: a reply that is not
-    Redis's, a cluster that cannot be reached. Treated as "Redis is not answering"."""
-
-
-class ClientLimit(redis.ConnectionError):
-    """Redis answered, but turned a new connection away: it has maxclients connections already."""
-
-
-class PoolExhausted(redis.ConnectionError):
-    """Every connection of our pool was in use, and none came free in time."""
-
-
-class NoReplicas(redis.ResponseError):
-    """A write that no replica holds: refused, so that a failover cannot lose it.
-
-    Redis says NOREPLICAS when its min-replicas-to-write is not met; step 2 behind
-    Sentinel says it when no replica acknowledged a login or a logout in time.
-    """
+# What kind of fault each error is (a refusal at maxclients is not silence) is the
+# plumbing's: plumbing/redis_faults.py. What each kind answers is the lesson's.
+from plumbing.redis_faults import ClientLimit, NoReplicas, PoolExhausted
 
 
 # The first class that matches the fault says what the 503 says. Like the page's
@@ -60,31 +43,6 @@ ANSWERS = [
      "Try again in a moment)."),
     (redis.RedisError, "Redis 拒绝了这个命令 (Redis refused the command)."),
 ]
-
-
-def as_fault(error):
-    """The error as the redis.RedisError that says what happened.
-
-    redis-py raises a plain ConnectionError for two faults that are answers, not
-    silence: Redis's refusal at maxclients, and our own pool with no connection
-    free. They get classes of their own, so that neither opens the breaker.
-    """
-    if not isinstance(error, redis.RedisError):
-        return StoreFault(f"{type(error).__name__}: {error}")
-    if isinstance(error, redis.ResponseError) and str(error).startswith("NOREPLICAS"):
-        return NoReplicas(str(error))
-    if isinstance(error, redis.ConnectionError) and "max number of clients" in str(error):
-        return ClientLimit(str(error))
-    if isinstance(error, redis.exceptions.MaxConnectionsError) or (
-            isinstance(error, redis.ConnectionError) and "No connection available" in str(error)):
-        return PoolExhausted(str(error))
-    return error
-
-
-def unreachable(fault):
-    """True when Redis did not answer at all: the faults that cost a call its timeout."""
-    return (isinstance(fault, (redis.ConnectionError, redis.TimeoutError))
-            and not isinstance(fault, (redis.AuthenticationError, ClientLimit, PoolExhausted)))
 
 
 class RedisFaults:

@@ -7,9 +7,9 @@ import pytest
 import requests
 
 import support
-from harness.private_redis import redis_url
-from harness.processes import free_port
-from harness.steps import ZHANG_SAN, StepServer
+from workshop.private_redis import redis_url
+from workshop.processes import free_port
+from workshop.steps import ZHANG_SAN, StepServer
 from harness.chromium import find_chromium, launch
 
 

@@ -22,12 +22,13 @@ import json
 import sys
 import threading
 
+from step1_cookie_session.app import FIRST_LOGIN, WELCOME as WELCOME_NAME
 from workshop import progress
 from workshop.catalogue import checkpoint_line, language, say
 from workshop.room import reporter_from
 
 STEPS = ("step1_cookie_session", "step2_redis_session")
-FIRST_LOGIN, WELCOME = "您第一次登录系统", "欢迎，"
+WELCOME = WELCOME_NAME.format("")  # what a welcome starts with, the name after it
 
 
 def fingerprint(value):

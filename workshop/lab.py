@@ -27,15 +27,15 @@ from contextlib import ExitStack
 import redis
 import requests
 
-from harness.command_log import CommandLog
-from harness.private_redis import PrivateRedis
-from harness.processes import ROOT
-from harness.steps import StepServer
+from workshop.command_log import CommandLog
+from workshop.private_redis import PrivateRedis
+from workshop.processes import ROOT
+from workshop.steps import StepServer
+from step1_cookie_session.app import FIRST_LOGIN, WELCOME
 from step2_redis_session.store import KEY_PREFIX
 
 #: What a client sends when it opens a connection, not for any request.
 HANDSHAKE = {"HELLO", "CLIENT", "SELECT", "AUTH", "PING", "READONLY"}
-FIRST_LOGIN, WELCOME = "您第一次登录系统", "欢迎，{}"
 
 
 class Missed(Exception):

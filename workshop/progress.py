@@ -9,23 +9,19 @@ cookie, an id, a name or a password.
 
 import json
 import os
-import re
 import sys
 import threading
 import time
 from pathlib import Path
 
-from harness.processes import ROOT
 from workshop.catalogue import CHECKPOINTS, checkpoint_line, language, say
+from workshop.checkpoints import exercise_checkpoints, known
+from workshop.command_line import OneLineParser
+from workshop.processes import ROOT
 
 #: Where the checkpoints are kept; WORKSHOP_PROGRESS names another file (the tests' own).
 FILE = Path(os.environ.get("WORKSHOP_PROGRESS") or ROOT / ".workshop" / "progress.json")
 _lock = threading.Lock()
-
-
-def known(checkpoint):
-    """Whether checkpoint is one the workshop has: a step's, or an exercise's (ex01 …)."""
-    return checkpoint in CHECKPOINTS or re.fullmatch(r"ex\d\d", checkpoint) is not None
 
 
 def reached():
@@ -51,7 +47,6 @@ def note(checkpoint):
 
 
 def main(argv=None):
-    from workshop.verify import OneLineParser, folders  # verify notes checkpoints here too
     parser = OneLineParser(prog="python -m workshop.progress",
                            description="Your checkpoints, done or not.")
     parser.add_argument("--reset", action="store_true", help="forget every checkpoint")
@@ -65,7 +60,7 @@ def main(argv=None):
     done = reached()
     groups = [("step1", [c for c in CHECKPOINTS if c.startswith("step1-")]),
               ("step2", [c for c in CHECKPOINTS if c.startswith("step2-")]),
-              ("exercises", [f"ex{folder[:2]}" for folder in folders()])]
+              ("exercises", exercise_checkpoints())]
     for group, checkpoints in groups:
         print(say(f"progress.{group}", lang))
         for checkpoint in checkpoints:

@@ -11,9 +11,9 @@ import subprocess
 import sys
 import time
 
-from harness.processes import ROOT
+from workshop.processes import ROOT
 from workshop.catalogue import language, say
-from workshop.verify import OneLineParser
+from workshop.command_line import OneLineParser
 
 FOLDERS = {"step1": ["step1_cookie_session"], "step2": ["step2_redis_session"],
            "all": ["step1_cookie_session", "step2_redis_session"]}

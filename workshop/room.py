@@ -27,7 +27,8 @@ import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from workshop.catalogue import CHECKPOINTS, language, say
+from workshop.catalogue import language, say
+from workshop.checkpoints import all_checkpoints, known
 
 MAX_BODY = 2048
 MAX_NAME = 32
@@ -35,11 +36,6 @@ MAX_LEARNERS = 300
 #: Seconds that a learner's laptop waits for the board, in the reporter's own thread.
 REPORT_TIMEOUT = 2.0
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def valid_checkpoint(checkpoint):
-    return isinstance(checkpoint, str) and (
-        checkpoint in CHECKPOINTS or re.fullmatch(r"ex\d\d", checkpoint) is not None)
 
 
 def valid_name(name):
@@ -123,17 +119,11 @@ class Board:
             return {"learners": {name: list(done) for name, done in self.learners.items()}}
 
 
-def columns():
-    """The board's columns: each step's checkpoint, then each exercise's."""
-    from workshop.verify import folders  # the exercises that have a check
-    return list(CHECKPOINTS) + [f"ex{folder[:2]}" for folder in folders()]
-
-
 def handler_for(board, lang):
     prefix = f"/r/{board.code}"
     page = PAGE.format(title=html_text(say("room.title", lang)), learner=html_text(
         say("room.learner", lang)), learners=html_text(say("room.learners", lang)),
-        columns=json.dumps(columns()))
+        columns=json.dumps(all_checkpoints()))
 
     class Handler(BaseHTTPRequestHandler):
         timeout = 5  # a client that trickles bytes holds a thread for 5 s at most
@@ -180,7 +170,7 @@ def handler_for(board, lang):
                 self.answer(400, b'send {"name": ..., "checkpoint": ...} and nothing else\n')
             elif not valid_name(report["name"]):
                 self.answer(400, b"a name is 1 to 32 characters, with no control character\n")
-            elif not valid_checkpoint(report["checkpoint"]):
+            elif not known(report["checkpoint"]):
                 self.answer(400, b"no such checkpoint\n")
             else:
                 status, text = board.report(report["name"], report["checkpoint"])

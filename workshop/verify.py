@@ -15,33 +15,17 @@ The checks themselves live beside their exercise: exercises/01-idle-timeout/chec
 so on.
 """
 
-import argparse
 import importlib.util
 import sys
 import time
 
-from harness.processes import ROOT
 from workshop import progress
 from workshop.catalogue import language, say
+from workshop.checkpoints import EXERCISES, exercise_folders as folders, find_exercise as find
+from workshop.command_line import OneLineParser
 from workshop.lab import Lab, Missed
+from workshop.processes import ROOT
 from workshop.room import reporter_from
-
-EXERCISES = ROOT / "exercises"
-
-
-def folders():
-    """The exercise folders that have a check, in order."""
-    return sorted(path.name for path in EXERCISES.iterdir() if (path / "check.py").is_file())
-
-
-def find(name):
-    """The folder of the exercise named 01, 1 or 01-idle-timeout; None if there is none."""
-    for folder in folders():
-        number = folder.split("-")[0]
-        if name in (folder, number) or (name.isdigit() and int(name) == int(number)):
-            return folder
-    return None
-
 
 def load_check(folder):
     """The exercise's check.py, as a module."""
@@ -94,13 +78,6 @@ def next_line(folder, lang):
     readme = "README.zh-CN.md" if lang == "zh" else "README.md"
     return say("verify.next_exercise", lang, number=later[0][:2],
                page=f"exercises/{later[0]}/{readme}")
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, whose usage errors are one line, and exit status 2."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: {message}\n")
 
 
 def main(argv=None):

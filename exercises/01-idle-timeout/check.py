@@ -2,7 +2,7 @@
 
 import time
 
-from harness.processes import free_port
+from workshop.processes import free_port
 from workshop.catalogue import both
 from workshop.lab import FIRST_LOGIN, Browser, Missed, answer, expect, welcomed
 

@@ -3,7 +3,7 @@
 import base64
 import binascii
 
-from harness.processes import free_port
+from workshop.processes import free_port
 from workshop.catalogue import both
 from workshop.lab import FIRST_LOGIN, Browser, Missed, answer, expect, welcomed
 

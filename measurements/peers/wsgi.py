@@ -14,11 +14,11 @@ import argparse
 import sys
 import time
 
-from step1_cookie_session.app import create_app
-from step1_cookie_session.plumbing.server import bind, serve
+from step1_cookie_session.app import (FIRST_LOGIN, LOGGED_OUT, MAX_FORM_BYTES, WELCOME,
+                                      create_app)
+from plumbing.server import bind, serve
 
 SECRET = "a-peer-benchmark-secret-of-32-chars"
-FIRST, LOGGED_OUT = "您第一次登录系统", "已退出登录 (logged out)"
 
 
 class NoSessions:
@@ -57,11 +57,11 @@ def flask_app(with_sessions, redis_url):
     def login():
         usr = request.form["usr"]
         if with_sessions and session.get("usr"):
-            return f"欢迎，{session['usr']}", {"Content-Type": "text/plain; charset=utf-8"}
+            return WELCOME.format(session["usr"]), {"Content-Type": "text/plain; charset=utf-8"}
         if with_sessions:
             session.clear()
             session.update(usr=usr, login_at=login_at())
-        return FIRST, {"Content-Type": "text/plain; charset=utf-8"}
+        return FIRST_LOGIN, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.post("/logout")
     def logout():
@@ -94,11 +94,11 @@ def django_app(engine, redis_url):
     @require_POST
     def login(request):
         if engine and request.session.get("usr"):
-            return text(f"欢迎，{request.session['usr']}")
+            return text(WELCOME.format(request.session["usr"]))
         if engine:
             request.session.cycle_key()
             request.session.update({"usr": request.POST["usr"], "login_at": login_at()})
-        return text(FIRST)
+        return text(FIRST_LOGIN)
 
     @require_POST
     def logout(request):
@@ -126,4 +126,4 @@ STACKS = {
 if __name__ == "__main__":
     port, stack, redis_url = int(sys.argv[1]), sys.argv[2], (sys.argv[3:] or [None])[0]
     args = argparse.Namespace(host="127.0.0.1", port=port, quiet=True)
-    serve(bind(STACKS[stack](redis_url), args), args, [f"Peer: {stack}."])
+    serve(bind(STACKS[stack](redis_url), args, MAX_FORM_BYTES), args, [f"Peer: {stack}."])

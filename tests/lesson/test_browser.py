@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from harness.chromium import click_login, log_in_twice
-from harness.processes import Process, free_port, wait_until
+from workshop.processes import Process, free_port, wait_until
 from support import session_key
 
 pytestmark = pytest.mark.slow  # starts servers in subprocesses and a browser

@@ -22,15 +22,16 @@ import requests
 
 from harness.chromium import click_login, launch, log_in_twice
 from harness.private_redis import commands_served
-from harness.processes import ROOT, free_port
-from harness.steps import ZHANG_SAN, StepServer
-from step2_redis_session.plumbing.connection import WORST_WAIT
-from support import PrivateCluster, session_key
+from workshop.processes import ROOT, free_port
+from workshop.steps import ZHANG_SAN, StepServer
+from plumbing.connection import WORST_WAIT
+from support import PrivateCluster, require, session_key
 from workshop import verify
+from workshop.checkpoints import exercise_folders
 
 pytestmark = pytest.mark.slow  # starts the steps in subprocesses
 
-EXERCISES = verify.folders()
+EXERCISES = exercise_folders()
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +51,7 @@ def copy(committed, tmp_path):
     each edit made: {path: (text, replaced by)}."""
     def make(exercise=None, edits=None):
         tree = tmp_path / (exercise or "as-committed")
-        for folder in ("step1_cookie_session", "step2_redis_session", "shared"):
+        for folder in ("step1_cookie_session", "step2_redis_session", "shared", "plumbing"):
             shutil.copytree(committed / folder, tree / folder)
         if exercise:
             subprocess.run(["git", "apply", str(ROOT / "exercises" / exercise / "solution.patch")],
@@ -64,7 +65,12 @@ def copy(committed, tmp_path):
 
 
 def checked(folder, tree):
-    """(the lines of the check that missed, how many it checked) of verify on tree."""
+    """(the lines of the check that missed, how many it checked) of verify on tree; a skip that
+    says how to install them when the exercise needs packages that are not installed."""
+    missing = [package for package in getattr(verify.load_check(folder), "NEEDS", ())
+               if importlib.util.find_spec(package) is None]
+    require(not missing, "REQUIRE_EXERCISE_PACKAGES", f"{', '.join(missing)} is not installed",
+            "python -m pip install -r requirements-exercises.txt")
     lines = []
     missed, total = verify.run(folder, "en", tree=tree, out=lines.append)
     return [line.splitlines()[0] for line in lines if line.startswith("✗")], missed, total

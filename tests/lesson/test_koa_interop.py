@@ -17,9 +17,9 @@ import time
 import pytest
 import requests
 
-from harness.processes import ROOT, Process, free_port
+from workshop.processes import ROOT, Process, free_port
 from step2_redis_session.store import RedisStore
-from harness.steps import ZHANG_SAN
+from workshop.steps import ZHANG_SAN
 from support import (SECRET, cookies_in, cookies_set_by, edited_cookie, require, session_key,
                     signature, step1_client)
 

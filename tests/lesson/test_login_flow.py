@@ -2,7 +2,7 @@
 
 import re
 
-from harness.steps import ZHANG_SAN
+from workshop.steps import ZHANG_SAN
 
 
 def session_cookie(res):

@@ -7,8 +7,8 @@ import pytest
 import requests
 from webtest import TestApp
 
-import step1_cookie_session.plumbing.server as server1
-import step2_redis_session.plumbing.server as server2
+import plumbing.server as server1
+import plumbing.server as server2
 from support import step1_client, step2_client
 
 SECRET_PASSWORD = "pw-never-in-the-log"

@@ -3,7 +3,7 @@ victim work in the attacker's account. It holds in every step (docs/security.md)
 
 from webtest import TestApp
 
-from harness.steps import ZHANG_SAN
+from workshop.steps import ZHANG_SAN
 
 
 def test_a_planted_live_session_makes_the_victim_the_attacker(each_app):

@@ -7,9 +7,9 @@ import socket
 import pytest
 import requests
 
-from harness.processes import free_port
-from step1_cookie_session.plumbing.server import address_to_open
-from harness.steps import ZHANG_SAN
+from workshop.processes import free_port
+from plumbing.server import address_to_open
+from workshop.steps import ZHANG_SAN
 from support import run_module
 
 pytestmark = pytest.mark.slow  # starts servers in subprocesses

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from harness.steps import ZHANG_SAN
+from workshop.steps import ZHANG_SAN
 from support import cookie_of, cookies_set_by, edited_cookie
 
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 from webtest import TestApp
 
-from harness.steps import ZHANG_SAN
+from workshop.steps import ZHANG_SAN
 from support import SECRET, cookies_set_by, edited_cookie, run_module, signature
 from step1_cookie_session.app import create_app
 from step1_cookie_session.session import CookieSession

@@ -11,11 +11,11 @@ import redis
 import requests
 
 from harness.crowd import cpu_seconds
-from harness.private_redis import redis_url
-from harness.processes import free_port
+from workshop.private_redis import redis_url
+from workshop.processes import free_port
 from support import require_redis_cli, run_module, session_key
-from step2_redis_session.plumbing.connection import connect, ping_redis
-from step2_redis_session.plumbing.embedded import start_embedded_redis
+from plumbing.connection import connect, ping_redis
+from plumbing.embedded import start_embedded_redis
 
 pytestmark = pytest.mark.slow  # starts servers in subprocesses
 

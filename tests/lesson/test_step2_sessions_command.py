@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from harness.private_redis import redis_url
-from harness.processes import ROOT, free_port
+from workshop.private_redis import redis_url
+from workshop.processes import ROOT, free_port
 from support import run_module, session_key
 
 pytestmark = pytest.mark.slow  # runs python -m … in subprocesses

@@ -4,7 +4,7 @@ process that shares the Redis shares them (the step 2 walkthrough's two "Try it"
 import pytest
 import requests
 
-from harness.steps import ZHANG_SAN
+from workshop.steps import ZHANG_SAN
 
 pytestmark = pytest.mark.slow  # starts servers in subprocesses
 

@@ -8,7 +8,7 @@ import socket
 import pytest
 import requests
 
-from harness.steps import ZHANG_SAN
+from workshop.steps import ZHANG_SAN
 from support import cookie_of, logged_in, session_key
 
 

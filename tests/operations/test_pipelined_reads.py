@@ -1,4 +1,4 @@
-"""Step 2's reads share round trips (step2_redis_session/plumbing/pipelined.py): still one GET
+"""Step 2's reads share round trips (plumbing/pipelined.py): still one GET
 each, the right answer, and no longer a wait for a Redis that hangs. On a private redis-server,
 which counts commands (INFO commandstats) and can be frozen (SIGSTOP)."""
 
@@ -11,7 +11,7 @@ import redis
 import requests
 
 from harness.private_redis import commands_served
-from step2_redis_session.plumbing.connection import WORST_WAIT, connect
+from plumbing.connection import WORST_WAIT, connect
 from support import SLACK
 
 CLIENTS = 64

@@ -11,8 +11,8 @@ import redis
 import requests
 from webtest import TestApp
 
-from step2_redis_session.plumbing.connection import connect
-from harness.steps import ZHANG_SAN
+from plumbing.connection import connect
+from workshop.steps import ZHANG_SAN
 from support import PrivateCluster, run_module, session_key, step2_client
 
 pytestmark = pytest.mark.slow  # starts a cluster of redis-servers

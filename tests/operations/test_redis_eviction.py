@@ -3,7 +3,7 @@ full"): the banner says what the policy does to sessions, and each policy does w
 
 import pytest
 
-from harness.steps import ZHANG_SAN
+from workshop.steps import ZHANG_SAN
 from support import step2_client
 
 pytestmark = pytest.mark.slow  # starts step 2's real server

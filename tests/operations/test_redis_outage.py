@@ -10,10 +10,10 @@ from webtest import TestApp
 
 from harness.crowd import freeze_under_crowd, timed
 from harness.private_redis import stall
-from harness.processes import wait_until
-from step2_redis_session.plumbing.breaker import COOL_DOWN
-from step2_redis_session.plumbing.connection import WORST_WAIT
-from harness.steps import ZHANG_SAN
+from workshop.processes import wait_until
+from plumbing.breaker import COOL_DOWN
+from plumbing.connection import WORST_WAIT
+from workshop.steps import ZHANG_SAN
 from support import SLACK, logged_in, session_key, step2_client
 
 #: The README's promise: every answer within this many seconds, 200 or 503.

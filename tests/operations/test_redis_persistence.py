@@ -9,9 +9,9 @@ import pytest
 import redis
 from webtest import TestApp
 
-from harness.private_redis import redis_url
-from harness.processes import Process, free_port
-from harness.steps import ZHANG_SAN
+from workshop.private_redis import redis_url
+from workshop.processes import Process, free_port
+from workshop.steps import ZHANG_SAN
 from support import require_redis_server, step2_client
 
 pytestmark = pytest.mark.slow  # starts, kills and restarts redis-servers

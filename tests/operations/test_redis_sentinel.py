@@ -9,7 +9,7 @@ import redis
 
 from harness.crowd import LoggingIn
 from harness.private_redis import LocalSentinels
-from harness.processes import wait_until
+from workshop.processes import wait_until
 from support import require_redis_server, run_module, session_key
 
 pytestmark = pytest.mark.slow  # starts five redis-servers and a step 2 server

@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from harness.processes import wait_until
+from workshop.processes import wait_until
 
 pytestmark = pytest.mark.slow  # starts servers in subprocesses
 

@@ -5,9 +5,9 @@ import os
 import pytest
 import requests
 
-from harness.private_redis import redis_url
-from harness.processes import free_port
-from harness.steps import ZHANG_SAN
+from workshop.private_redis import redis_url
+from workshop.processes import free_port
+from workshop.steps import ZHANG_SAN
 from support import run_module
 
 pytestmark = pytest.mark.slow  # runs python -m … in subprocesses

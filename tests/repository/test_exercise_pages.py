@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from harness.processes import ROOT
+from workshop.processes import ROOT
 from workshop import verify
 
 FOLDERS = verify.folders()

@@ -5,7 +5,7 @@ import glob
 import pytest
 import requests
 
-from harness.steps import StepServer
+from workshop.steps import StepServer
 from harness.benchmark import SERVER_CORE, core
 from support import require_redis_server, run_module
 

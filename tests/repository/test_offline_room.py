@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from harness.private_redis import redis_url
-from harness.processes import ROOT, free_port
-from harness.steps import StepServer
+from workshop.private_redis import redis_url
+from workshop.processes import ROOT, free_port
+from workshop.steps import StepServer
 from harness.pythons import supported
 from support import require
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from packaging.markers import Marker
 
-from harness.processes import ROOT
+from workshop.processes import ROOT
 from support import require
 from workshop.check_python import TESTED
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from harness.processes import ROOT
+from workshop.processes import ROOT
 from workshop.check_python import NEWEST, OLDEST, TESTED, verdict
 
 OLD_PYTHONS = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/[23].[6789].*/bin/python")))

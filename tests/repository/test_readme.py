@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from harness.processes import ROOT
+from workshop.processes import ROOT
 
 
 def english_pages():

@@ -2,7 +2,7 @@
 
 import os
 
-from harness.processes import ROOT
+from workshop.processes import ROOT
 from support import run_module
 
 

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from harness.processes import ROOT
+from workshop.processes import ROOT
 from measurements.session_costs import PEER_PACKAGES
 from support import require, require_redis_server, run_module
 

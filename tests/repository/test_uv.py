@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from harness.processes import ROOT
+from workshop.processes import ROOT
 from support import require
 
 pytestmark = pytest.mark.slow  # uv fetches the packages into its cache
