@@ -7,11 +7,11 @@ import pytest
 import requests
 from webtest import TestApp
 
-from harness.private_redis import redis_url
-from harness.processes import free_port
-from harness.steps import ZHANG_SAN
+from workshop.private_redis import redis_url
+from workshop.processes import free_port
+from workshop.steps import ZHANG_SAN
 from harness.tls import TlsRedis, make_ca, make_certificate
-from step2_redis_session.plumbing.connection import connect, ping_redis
+from plumbing.connection import connect, ping_redis
 from support import require_redis_server, run_module, step2_client
 
 pytestmark = pytest.mark.slow  # starts step 2 and redis-servers in subprocesses
@@ -43,6 +43,22 @@ def test_a_redis_with_a_password_at_the_default_address_is_not_taken_for_no_redi
     with pytest.raises(SystemExit) as stop:
         ping_redis(connect(own_redis_server.url), own_redis_server.url, named=False)
     assert str(stop.value).endswith(PASSWORD_FIX)
+    assert "No Redis answers" not in capsys.readouterr().out
+
+
+MAXCLIENTS_FIX = "raise it (redis-cli config set maxclients 10000)."
+
+
+def test_a_redis_at_maxclients_at_the_default_address_is_not_taken_for_no_redis(
+        own_redis_server, capsys):
+    """A Redis that turns a connection away answered: it is there, and step 2 never starts an
+    embedded Redis on its port; the one line names maxclients and the fix."""
+    admin = own_redis_server.client()
+    admin.config_set("maxclients", "1")  # the admin's own connection is the one
+    with pytest.raises(SystemExit) as stop:
+        ping_redis(connect(own_redis_server.url), own_redis_server.url, named=False)
+    said = str(stop.value)
+    assert "max number of clients reached" in said and said.endswith(MAXCLIENTS_FIX), said
     assert "No Redis answers" not in capsys.readouterr().out
 
 
