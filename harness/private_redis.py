@@ -16,7 +16,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from workshop.command_log import CommandLog
-from workshop.private_redis import redis_server_argv
+from workshop.private_redis import redis_server_argv, redis_url
 from workshop.processes import Process, free_port, wait_until
 
 
