@@ -161,6 +161,14 @@ class LocalSentinels:
                    "the old master's demotion", timeout=30)
         return promoted, time.monotonic()
 
+    def kill_master(self):
+        """SIGKILL the master, and wait until the Sentinels name the replica in its place: the
+        time they did. The new master has no replica until one comes back."""
+        old = self.master_address()
+        self.master.proc.kill()
+        wait_until(lambda: self.master_address() != old, "the promotion", timeout=30)
+        return time.monotonic()
+
     def freeze_master(self, seconds):
         """SIGSTOP the master for seconds, long enough for the Sentinels to fail it over; then
         wait until it is a replica of the new master and in sync with it."""

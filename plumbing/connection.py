@@ -67,7 +67,8 @@ def connect(url, cluster=False, pipeline=None):
     # once; and a request that finds them all busy waits a moment for one, rather
     # than failing at once as redis-py's default pool does.
     options = parse_url(url)
-    options["max_connections"] = pool_size(url) + (1 if pipeline else 0)  # and the reads' own
+    # (A batch of shared reads is made by one of those threads, on one connection.)
+    options["max_connections"] = pool_size(url)
     pool = redis.BlockingConnectionPool(**options, **timeouts, timeout=COMMAND_TIMEOUT)
     return (PipelinedReads if pipeline else redis.Redis)(connection_pool=pool)
 
@@ -108,13 +109,15 @@ class AcknowledgedWrites(redis.Redis):
                 raise NoReplicas(f"no replica held the {command.upper()} within {ACK_WAIT_MS} ms")
 
     def _master_moved(self):
-        """Ask the Sentinels where the master is; if it moved, drop every connection to the old."""
+        """Ask the Sentinels where the master is: True if it moved.
+
+        When it did, redis-py's pool closes its idle connections to the old master,
+        and closes each connection in use as it comes back: never one that another
+        request is reading from (closing those cut their reads in half).
+        """
         # redis-py's pool keeps the last address it was given in proxy.master_address.
         known = self.connection_pool.proxy.master_address
-        if self.connection_pool.get_master_address() == known:
-            return False
-        self.connection_pool.disconnect()
-        return True
+        return self.connection_pool.get_master_address() != known
 
 
 class PipelinedAcknowledgedWrites(PipelinedReads, AcknowledgedWrites):

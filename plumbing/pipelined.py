@@ -18,18 +18,27 @@ reads, with threads (docs/session-costs.md draws it):
 What stays as it was: each read is still exactly one ``GET``, with the same
 key and answer (``MONITOR`` shows them one by one); each reply waits at most
 the connection's timeout, and a batch that fails is sent once more on a new
-connection, as a lone command is; an error reaches every read of the batch,
-so that the circuit breaker counts each. A Redis that stops answering costs
-the reads queued behind the batch no second timeout: they fail with it.
-Writes, and every other command, take the usual path.
+connection, as a lone command is. A Redis that stops answering costs the reads
+queued behind the batch no second timeout: they fail with it. Writes, and every
+other command, take the usual path.
+
+What makes it safe: a connection that several requests share is only as safe as
+its replies are in step, since a reply read as another's greets a user with
+someone else's session. So the batch goes through redis-py's public API on a
+connection checked out of the pool like any other (``send_packed_command``,
+then ``read_response`` once per GET): redis-py's parser reads each reply whole,
+skips what Redis pushes unasked (another client's ``CLIENT TRACKING …
+REDIRECT`` can push into any connection), and a connection that the pool hands
+out again asks the Sentinels where the master is, as every pooled connection
+does. An error reply (WRONGTYPE) is read whole and is its own read's; anything
+else that goes wrong mid-batch drops the connection, so that no later batch can
+read this one's replies.
 """
 
 import copy
-import socket
 import threading
 
 import redis
-from redis._parsers import BaseParser
 
 from .redis_faults import unreachable
 
@@ -51,7 +60,6 @@ class PipelinedReads(redis.Redis):
         self._lock = threading.Lock()  # guards the two fields below
         self._queued = []  # reads waiting for the next round trip
         self._in_flight = False  # a round trip of reads is being made: queue behind it
-        self._connection = None  # the reads' own connection, used by one round trip at a time
 
     def get(self, name):
         read = _Read(name)
@@ -98,72 +106,30 @@ class PipelinedReads(redis.Redis):
                 next_leader.woken.set()
 
     def _get_all(self, keys):
-        """The replies to GET of each key, in one write on the reads' connection, retried as usual."""
-        if self._connection is None:
-            # Taken from the pool once and kept: one round trip of reads at a time
-            # needs one connection, and a check-out per batch cost as much as the
-            # round trip. In the pool's count (connect() makes room for it), a
-            # failover's disconnect() reaches it too.
-            self._connection = self.connection_pool.get_connection()
-        connection = self._connection
-        return connection.retry.call_with_retry(
-            lambda: self._send_and_read(connection, keys), lambda _: connection.disconnect())
+        """The replies to GET of each key, in one write on a pooled connection, retried as usual."""
+        pool = self.connection_pool
+        connection = pool.get_connection()
+        try:
+            return connection.retry.call_with_retry(
+                lambda: self._send_and_read(connection, keys), lambda _: connection.disconnect())
+        finally:
+            pool.release(connection)
 
-    def _send_and_read(self, connection, keys):
-        encode = connection.encoder.encode
-        connection.send_packed_command([b"".join(
-            b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(key), key) for key in map(encode, keys))])
-        return [connection.encoder.decode(reply) if isinstance(reply, bytes) else reply
-                for reply in read_get_replies(connection._sock, len(keys))]
-
-
-def read_get_replies(sock, count):
-    """count replies to GET, read from the socket: each bytes, None, or a ResponseError.
-
-    Read here rather than by redis-py's parser, which costs about 20 µs of the
-    server's CPU a reply: under load, more than the round trip it saves. A GET
-    has three answers: a string ($5 hello; or +hello, as fakeredis sends some),
-    none ($-1, or _ in RESP3), or an error (-WRONGTYPE …). Every reply is read, an error too, or the next
-    would be out of step; the errors are in redis-py's words.
-    """
-    buffer, start, replies = b"", 0, []
-    while len(replies) < count:
-        line_end = buffer.find(b"\r\n", start)
-        if line_end >= 0:
-            kind, head = buffer[start:start + 1], buffer[start + 1:line_end]
-            if kind == b"$" and head != b"-1":
-                data_end = line_end + 2 + int(head)
-                if len(buffer) >= data_end + 2:
-                    replies.append(buffer[line_end + 2:data_end])
-                    start = data_end + 2
-                    continue
-            elif kind == b"+":  # a simple string: fakeredis answers some GETs so
-                replies.append(head)
-                start = line_end + 2
-                continue
-            elif kind in (b"$", b"_"):
-                replies.append(None)
-                start = line_end + 2
-                continue
-            elif kind == b"-":
-                replies.append(BaseParser.parse_error(head.decode("utf-8", "replace")))
-                start = line_end + 2
-                continue
-            else:
-                raise redis.exceptions.InvalidResponse(f"Protocol Error: {buffer[start:line_end]!r}")
-        buffer = buffer[start:] + received(sock)
-        start = 0
-    return replies
-
-
-def received(sock):
-    """The next bytes from Redis; a timeout, an error or a hang-up raised as redis-py raises them."""
-    try:
-        chunk = sock.recv(65536)
-    except socket.timeout:
-        raise redis.TimeoutError("Timeout reading from socket") from None
-    except OSError as error:
-        raise redis.ConnectionError(f"Error while reading from socket: {error.args}") from None
-    if not chunk:
-        raise redis.ConnectionError("Connection closed by server.")
-    return chunk
+    @staticmethod
+    def _send_and_read(connection, keys):
+        """Each GET's reply (or its error reply, as a ResponseError), in order, on connection."""
+        connection.send_packed_command(connection.pack_commands([("GET", key) for key in keys]))
+        replies = []
+        try:
+            for _ in keys:
+                try:
+                    replies.append(connection.read_response())
+                except redis.ResponseError as error:  # read whole: this read's alone
+                    replies.append(error)
+        except BaseException:
+            # A timeout, a hang-up, a reply that no GET gives, a Ctrl+C: the replies still
+            # to come would be read by the next batch, each by the wrong thread. Drop the
+            # connection: a new one starts in step.
+            connection.disconnect()
+            raise
+        return replies

@@ -5,6 +5,7 @@ which counts commands (INFO commandstats) and can be frozen (SIGSTOP)."""
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from unittest.mock import patch
 
 import pytest
 import redis
@@ -12,6 +13,7 @@ import requests
 
 from harness.private_redis import commands_served
 from plumbing.connection import WORST_WAIT, connect
+from step2_redis_session.store import KEY_PREFIX
 from support import SLACK
 
 CLIENTS = 64
@@ -140,3 +142,111 @@ def test_64_clients_read_their_own_session_with_one_get_each(real_redis_server, 
     # and each new connection says HELLO.
     assert connections == 1
     assert served == {} if pipeline else served["hello"] > 0 and set(served) == {"hello"}
+
+
+def redirect_pushes_to_every_client(port, last_id):
+    """What another app on the same Redis can do to step 2's connections with no dangerous
+    command: a user limited to its own keys (~cache:*, -@dangerous: not even CLIENT LIST) asks
+    that the invalidations of its keys be pushed to each client id it guesses."""
+    admin = redis.Redis(port=port)
+    admin.acl_setuser("cache", enabled=True, passwords=["+cache-pw"], keys=["cache:*"],
+                      commands=["+@all", "-@dangerous"])
+    pushers = []
+    for target in range(1, last_id + 1):
+        pusher = redis.Redis(port=port, username="cache", password="cache-pw")
+        try:
+            pusher.execute_command("CLIENT", "TRACKING", "ON", "REDIRECT", target, "BCAST",
+                                   "PREFIX", "cache:")
+        except redis.ResponseError:  # no client has that id
+            pusher.close()
+            continue
+        pushers.append(pusher)
+    return pushers
+
+
+@pytest.mark.parametrize("pipeline", [True, False], ids=["pipelined", "one-round-trip-each"])
+def test_pushes_from_another_redis_user_never_hand_a_read_another_reply(real_redis_server,
+                                                                        pipeline):
+    """Each invalidation that Redis pushes into a connection is read as what it is, and skipped;
+    before, the shared round trips read it as a reply, and 1,570 of 12,144 reads got another's."""
+    admin = redis.Redis(port=real_redis_server.port)
+    # One reader a server thread, as step 2 has (THREADS), each reading its own session.
+    sessions = {f"{KEY_PREFIX}reader{number}": f"用户{number}".encode() for number in range(8)}
+    admin.mset(sessions)
+    client = connect(real_redis_server.url, pipeline=pipeline)
+    with ThreadPoolExecutor(8) as pool:  # opens step 2's connections, as a crowd would
+        list(pool.map(client.get, list(sessions) * 4))
+    pushers = redirect_pushes_to_every_client(real_redis_server.port, admin.client_id() + 20)
+    assert pushers, "no connection took a redirect"
+    stop_at, wrong, reads = time.monotonic() + 2.0, [], [0]
+
+    def write_own_keys():
+        number = 0
+        while time.monotonic() < stop_at:
+            pushers[0].set(f"cache:{number % 50}", number)
+            number += 1
+
+    def read_own_session(key):
+        while time.monotonic() < stop_at:
+            got = client.get(key)
+            reads[0] += 1
+            if got != sessions[key]:
+                wrong.append((key, got))
+
+    with ThreadPoolExecutor(9) as pool:
+        jobs = [pool.submit(write_own_keys)] + [pool.submit(read_own_session, key) for key in sessions]
+        for job in jobs:
+            job.result()
+    assert reads[0] > 1000 and wrong == []
+
+
+def test_a_reply_that_goes_wrong_mid_batch_drops_the_connection(own_redis_server):
+    """Any failure in the middle of a batch, not only a hang-up, leaves no reply behind for the
+    next batch to read as its own: the connection is dropped, and the next batch starts clean."""
+    admin = redis.Redis(port=own_redis_server.port)
+    admin.mset({"a": "1", "b": "2"})
+    client = connect(own_redis_server.url, pipeline=True)
+    assert client.get("a") == b"1"
+    connection = client.connection_pool.get_connection()
+    client.connection_pool.release(connection)
+    real_read = connection.read_response
+    calls = []
+
+    def read_once_then_fail(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise redis.exceptions.InvalidResponse("a reply no GET gives")
+        return real_read(*args, **kwargs)
+
+    connection.read_response = read_once_then_fail
+    with pytest.raises(redis.exceptions.InvalidResponse):
+        client.get("a")
+    assert not connection.is_connected  # dropped: the reply to GET a was never read from it
+    del connection.read_response
+    assert (client.get("b"), client.get("a")) == (b"2", b"1")
+
+
+def test_a_redis_still_loading_is_named(own_redis_server):
+    """LOADING is Redis saying it is not ready: a read gets redis-py's BusyLoadingError, which
+    step 2's faults answer as "not answering" (a 503), never a value."""
+    client = connect(own_redis_server.url, pipeline=True)
+    client.get("k")  # the connection opened, so that what is refused is the batch's read
+    with patch.object(redis.Connection, "read_response",
+                      side_effect=redis.exceptions.BusyLoadingError("LOADING Redis is loading")):
+        with pytest.raises(redis.exceptions.BusyLoadingError):
+            client.get("k")
+
+
+def test_a_large_value_costs_a_shared_read_what_it_costs_alone(real_redis_server):
+    """A 16 MiB value is read by redis-py's parser, as a lone GET reads it: no slower shared."""
+    admin = redis.Redis(port=real_redis_server.port)
+    admin.set("big", b"x" * (16 << 20))
+    times = {}
+    for pipeline in (False, True):
+        client = connect(real_redis_server.url, pipeline=pipeline)
+        client.get("big")  # the connection opened
+        started = time.perf_counter()
+        for _ in range(3):
+            assert len(client.get("big")) == 16 << 20
+        times[pipeline] = time.perf_counter() - started
+    assert times[True] < 2 * times[False] + 0.1, times

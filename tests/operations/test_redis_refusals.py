@@ -170,9 +170,9 @@ def test_redis_at_maxclients_is_an_answer_and_the_breaker_stays_closed(own_redis
 
 
 def test_a_pool_never_smaller_than_the_threads(real_redis_server):
-    """?max_connections=4 is raised to one connection per server thread (and one for pipelined reads)."""
+    """?max_connections=4 is raised to one connection per server thread, reads shared or not."""
     url = real_redis_server.url + "?max_connections=4"
     assert connect(url, pipeline=False).connection_pool.max_connections == THREADS == 8
-    assert connect(url, pipeline=True).connection_pool.max_connections == THREADS + 1
+    assert connect(url, pipeline=True).connection_pool.max_connections == THREADS
     answers = answers_in_process(step2_client(url).app, seconds=1.0)
     assert {status for status, _ in answers} == {200}
