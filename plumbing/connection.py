@@ -6,6 +6,7 @@ whatever client this module makes, one Redis or a Redis Cluster alike.
 
 import os
 import sys
+from urllib.parse import parse_qsl, urlsplit
 
 import redis
 import redis.sentinel
@@ -132,7 +133,15 @@ def pool_size(url):
 
 
 def connect_or_exit(url, cluster, pipeline=None):
-    """connect(), or exit with one line: a cluster client asks the node for the others now."""
+    """connect(), or exit with one line: a cluster client asks the node for the others now.
+
+    A certificate or key that the URL names and that is not there is said first: the TLS
+    library's own words ("No such file or directory") name no file.
+    """
+    missing = missing_tls_files(url)
+    if missing:
+        sys.exit(f"Cannot use Redis at {redacted(url)}: {' and '.join(missing)}: no such file. "
+                 "Check the path in the URL.")
     try:
         return connect(url, cluster, pipeline)
     except CLIENT_ERRORS as exc:
@@ -163,7 +172,7 @@ def cannot_reach(url, error, what="Redis"):
                 f"there, and is {name} the name it monitors?")
     line = f"Cannot reach {what} at {redacted(url)}: {error}"
     fix = advice(error, url)
-    return f"{line.rstrip('.')}. {fix}" if fix else line
+    return f"{line.rstrip().rstrip('.')}. {fix}" if fix else line
 
 
 def advice(error, url=""):
@@ -183,7 +192,12 @@ def advice(error, url=""):
     if "max number of clients" in text:
         return ("Redis has as many clients as its maxclients allows: stop some of them, or "
                 "raise it (redis-cli config set maxclients 10000).")
-    if "NOPERM" in text:
+    if "Cluster mode is not enabled" in text:
+        return "This Redis is not a node of a Redis Cluster: leave out --redis-cluster and REDIS_CLUSTER."
+    if "unknown command 'SENTINEL'" in text:
+        return ("The URL names a plain Redis, not a Sentinel: give the Sentinels' ports (26379 by "
+                "default) in redis+sentinel://, or this Redis as redis://host:port.")
+    if "NOPERM" in text or isinstance(error, redis.exceptions.NoPermissionError):
         return ("The URL's user may not run this: give it +get +set +del on ~SESSION:* "
                 "(and +scan for the sessions command).")
     if "IP address mismatch" in text or "hostname mismatch" in text.lower():
@@ -208,6 +222,13 @@ def advice(error, url=""):
     if url.startswith("redis://") and ("reset by peer" in text or "closed by server" in text):
         return "If this Redis speaks TLS (it hung up on plain text), use rediss://."
     return ""
+
+
+def missing_tls_files(url):
+    """The URL's certificate and key options that name no file, each as "option=path"."""
+    options = parse_qsl(urlsplit(url).query)
+    return [f"{name}={path}" for name, path in options
+            if name in ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile") and not os.path.exists(path)]
 
 
 def tls_warning(url):

@@ -142,3 +142,32 @@ def test_a_sentinel_url_with_nothing_listening_is_one_short_line():
     said = one_line(step2("--redis-url", f"redis+sentinel://127.0.0.1:{port}/workshop/0"))
     assert said == (f"No Sentinel at 127.0.0.1:{port} names a master called workshop: is "
                     "Sentinel running there, and is workshop the name it monitors?\n")
+
+
+def test_a_cluster_flag_on_a_plain_redis_says_to_leave_it_out(own_redis_server):
+    said = one_line(step2("--redis-url", own_redis_server.url, "--redis-cluster"))
+    assert said.rstrip().endswith("leave out --redis-cluster and REDIS_CLUSTER.")
+
+
+def test_a_sentinel_url_at_a_plain_redis_says_what_it_is(own_redis_server):
+    url = f"redis+sentinel://127.0.0.1:{own_redis_server.port}/mymaster/0"
+    said = one_line(step2("--redis-url", url))
+    assert "The URL names a plain Redis, not a Sentinel" in said
+
+
+def test_a_certificate_file_that_is_not_there_is_named(tmp_path):
+    missing = tmp_path / "no-such-ca.crt"
+    said = one_line(step2("--redis-url", f"rediss://127.0.0.1:{free_port()}/0?ssl_ca_certs={missing}"))
+    assert f"ssl_ca_certs={missing}: no such file" in said
+
+
+def test_a_user_without_get_is_told_what_to_grant_at_run_time(own_redis_server, capsys):
+    """NOPERM: redis-py drops the word from its message, so the fix is found by the error's class."""
+    admin = own_redis_server.client()
+    admin.acl_setuser("nogets", enabled=True, passwords=["+pw"], keys=["SESSION:*"],
+                      commands=["+set", "+del", "+ping", "+hello", "+client"])
+    url = f"redis://nogets:pw@127.0.0.1:{own_redis_server.port}/0"
+    app = step2_client(url)
+    app.post("/login", ZHANG_SAN)  # a SET: allowed
+    app.post("/login", ZHANG_SAN, status=503)  # a GET: refused
+    assert "give it +get +set +del on ~SESSION:*" in capsys.readouterr().err
