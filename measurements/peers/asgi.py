@@ -15,7 +15,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 
-from measurements.peers.wsgi import FIRST, LOGGED_OUT, SECRET
+from measurements.peers.wsgi import SECRET
+from step1_cookie_session.app import FIRST_LOGIN, LOGGED_OUT, WELCOME
 
 
 def app_for(with_sessions):
@@ -25,12 +26,12 @@ def app_for(with_sessions):
     async def login(request):
         form = await request.form()
         if with_sessions and request.session.get("usr"):
-            return PlainTextResponse(f"欢迎，{request.session['usr']}")
+            return PlainTextResponse(WELCOME.format(request.session["usr"]))
         if with_sessions:
             request.session.clear()
             request.session.update(usr=form["usr"],
                                    login_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        return PlainTextResponse(FIRST)
+        return PlainTextResponse(FIRST_LOGIN)
 
     async def logout(request):
         if with_sessions:
