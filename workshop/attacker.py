@@ -14,10 +14,10 @@ Ctrl+C stops it.
 
 import argparse
 import html
-from http.server import BaseHTTPRequestHandler
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from workshop.catalogue import language
-from workshop.room import listen_or_exit, serve_until_ctrl_c
 
 ATTACKER = {"usr": "attacker", "psd": "attacker-pw"}
 
@@ -90,6 +90,28 @@ def main(argv=None):
     print(f"Open http://127.0.0.1:{args.port}/ : the attacker's page, on another site. It posts a "
           f"login to {target} (/logout: a logout). Ctrl+C to stop.", flush=True)
     serve_until_ctrl_c(server)
+
+
+def listen_or_exit(host, port, handler):
+    """A threaded HTTP server on host:port, or an exit with one line that says why not.
+
+    http.server is enough here: the attacker's page listens on 127.0.0.1 only, for one
+    browser, the learner's own."""
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        sys.exit(f"Cannot listen on {host}:{port}: {exc.strerror}. Pick another --port.")
+    server.daemon_threads = True  # Ctrl+C does not wait for a client that holds a connection
+    return server
+
+
+def serve_until_ctrl_c(server):
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 if __name__ == "__main__":

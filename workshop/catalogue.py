@@ -111,15 +111,28 @@ MESSAGES = {
     "coach.room_needs_name": {
         "en": "--room needs a name too: --name, or WORKSHOP_NAME.",
         "zh": "--room 还需要一个名字：--name，或者 WORKSHOP_NAME。"},
+    "coach.room_bad_name": {
+        "en": "Your name for the board is 1 to 32 characters of plain text, with no control, "
+              "zero-width or bidi character; a terminal that is not UTF-8 garbles it: set it "
+              "again with --name.",
+        "zh": "看板上的名字是 1 到 32 个字符的纯文本，不能有控制字符、零宽字符或双向控制字符；"
+              "终端不是 UTF-8 时名字会变成乱码：请用 --name 重新设置。"},
     "room.title": {"en": "The room's checkpoints", "zh": "现场的检查点"},
     "room.learner": {"en": "learner", "zh": "学员"},
     "room.learners": {"en": "learners", "zh": "位学员"},
     "room.url": {
         "en": "The room's board: {url}\nGive learners that URL: WORKSHOP_ROOM={url} "
               "WORKSHOP_NAME=<their name> python -m workshop.coach step1_cookie_session. "
+              "Anyone with the URL can write any row. Type remove NAME to drop a row; "
               "Ctrl+C stops it.",
         "zh": "现场看板：{url}\n把这个网址发给学员：WORKSHOP_ROOM={url} "
-              "WORKSHOP_NAME=<他们的名字> python -m workshop.coach step1_cookie_session。按 Ctrl+C 停止。"},
+              "WORKSHOP_NAME=<他们的名字> python -m workshop.coach step1_cookie_session。"
+              "拿到网址的任何人都能写任何一行。输入 remove 名字 可以删掉一行；按 Ctrl+C 停止。"},
+    "room.removed": {"en": "Removed {name} from the board.", "zh": "已从看板上删掉 {name}。"},
+    "room.no_such_row": {"en": "No row called {name}.", "zh": "看板上没有叫 {name} 的一行。"},
+    "room.orders": {"en": "Type remove NAME to drop a row; Ctrl+C stops the board.",
+                    "zh": "输入 remove 名字 可以删掉一行；按 Ctrl+C 停止看板。"},
+    "room.final": {"en": "The board at the end:\n{table}", "zh": "看板的最终结果：\n{table}"},
     "progress.step1": {"en": "Step 1, the session in the cookie:", "zh": "第 1 步，会话在 Cookie 里："},
     "progress.step2": {"en": "Step 2, the session in Redis:", "zh": "第 2 步，会话在 Redis 里："},
     "progress.exercises": {"en": "Exercises:", "zh": "练习："},

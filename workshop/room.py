@@ -1,31 +1,41 @@
 """The room's board, for whoever runs the room: python -m workshop.room [--host H] [--port P]
 
-It prints a room URL, http://HOST:PORT/r/CODE, with a fresh code that nobody
+It prints a room URL, http://HOST:PORT/r/CODE/, with a fresh code that nobody
 can guess, and serves there a page with a row per learner and a column per
-checkpoint, filling in as they are reached (the page asks for its state.json,
-beside it, every two seconds). Learners join with WORKSHOP_ROOM=<that URL> and
+checkpoint, filling in as they are reached (the page asks for its state.json
+every two seconds). Learners join with WORKSHOP_ROOM=<that URL> and
 WORKSHOP_NAME=<a name> (or --room and --name) on python -m workshop.coach and
-python -m workshop.verify, which POST each checkpoint to the room's report,
-beside the page, as {"name": …, "checkpoint": …}, and nothing else.
+python -m workshop.verify, which POST each checkpoint to the room's report as
+{"name": …, "checkpoint": …}, and nothing else.
 
-It runs on a shared Wi-Fi, so it trusts nothing it is sent: a wrong code, an
-unknown checkpoint, a name that is empty, longer than 32 characters or holds a
-control character, a body over 2 KB, anything but that JSON: each is a 4xx, and
-nothing is stored. It keeps at most MAX_LEARNERS, in memory only; the page shows
-names as text, never as HTML. Ctrl+C stops it.
+It runs on a shared Wi-Fi, so it trusts nothing it is sent, and anyone with the
+URL can write any row: it is a board of what learners say, not a proof. A wrong
+code, an unknown checkpoint, a name that is not plain text (see clean_name), a
+body over 2 KB, anything but that JSON: each is a 4xx, and nothing is stored.
+waitress serves it, with bounds that one laptop cannot outgrow: headers of at
+most 8 KB, MAX_CONNECTIONS_PER_ADDRESS connections from one address (the next
+is closed at once, so that a laptop cannot use up the board's open files), idle
+connections closed, MAX_NAMES_PER_ADDRESS names from one address and
+MAX_LEARNERS in all, in memory only. The page shows names as text, never as
+HTML. In its terminal the organiser types ``remove NAME`` to drop a row; Ctrl+C
+prints the final table and stops it.
 
 Reporter, below, is the learner's side: it sends beside the step, never in its way.
 """
 
 import argparse
 import json
+import os
 import queue
-import re
 import secrets
+import socket
 import sys
 import threading
+import unicodedata
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import waitress
+from waitress.channel import HTTPChannel
 
 from workshop.catalogue import language, say
 from workshop.checkpoints import all_checkpoints, known
@@ -33,14 +43,44 @@ from workshop.checkpoints import all_checkpoints, known
 MAX_BODY = 2048
 MAX_NAME = 32
 MAX_LEARNERS = 300
+#: Names that one address may put on the board: a laptop, two learners pairing on it, a retry.
+MAX_NAMES_PER_ADDRESS = 4
+#: Connections that one address may hold open at once; the next one is closed at once.
+MAX_CONNECTIONS_PER_ADDRESS = 16
+#: Bytes of a request's headers; waitress answers 431 past it, before buffering more.
+MAX_HEADER_BYTES = 8192
+#: Seconds of silence after which the board closes a connection.
+IDLE_CONNECTION = 10
 #: Seconds that a learner's laptop waits for the board, in the reporter's own thread.
 REPORT_TIMEOUT = 2.0
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: What a name may not hold: control and format characters (bidi overrides, zero-width
+#: spaces, a BOM), surrogates, private-use and unassigned code points.
+NOT_PLAIN_TEXT = {"Cc", "Cf", "Cs", "Co", "Cn"}
+#: Combining marks in a row that a name may hold: enough for any language, not for a tower.
+MAX_MARKS_IN_A_ROW = 2
 
 
-def valid_name(name):
-    return (isinstance(name, str) and name.strip() != "" and len(name) <= MAX_NAME
-            and not CONTROL.search(name))
+def clean_name(name):
+    """The name as the board keeps it (NFKC: a fullwidth Ａlice is Alice), or None if it is not
+    plain text of 1 to MAX_NAME characters."""
+    if not isinstance(name, str):
+        return None
+    try:
+        name.encode("utf-8")  # a lone surrogate (JSON's \\ud800; a non-UTF-8 terminal's name)
+    except UnicodeEncodeError:
+        return None
+    name = unicodedata.normalize("NFKC", name).strip()
+    if not 0 < len(name) <= MAX_NAME:
+        return None
+    marks = 0
+    for character in name:
+        category = unicodedata.category(character)
+        if category in NOT_PLAIN_TEXT:
+            return None
+        marks = marks + 1 if category.startswith("M") else 0
+        if marks > MAX_MARKS_IN_A_ROW:
+            return None
+    return name
 
 
 PAGE = """<!DOCTYPE html>
@@ -67,7 +107,8 @@ for (const column of columns) {{
 }}
 async function refresh() {{
   try {{
-    const state = await (await fetch('state.json', {{cache: 'no-store'}})).json();
+    // The path is whole, so that the page works with or without its trailing slash.
+    const state = await (await fetch({state_path}, {{cache: 'no-store'}})).json();
     const rows = document.getElementById('rows');
     rows.replaceChildren();
     const names = Object.keys(state.learners).sort();
@@ -86,6 +127,10 @@ async function refresh() {{
       }}
       rows.appendChild(tr);
     }}
+    columns.forEach((column, index) => {{  // how many learners reached each: "18/25"
+      const reached = names.filter((name) => state.learners[name].includes(column)).length;
+      head.children[index + 1].textContent = column + ' ' + reached + '/' + names.length;
+    }});
     document.getElementById('count').textContent = names.length + ' {learners}';
   }} catch (error) {{ /* the board restarts, or the Wi-Fi drops: try again soon */ }}
 }}
@@ -102,84 +147,128 @@ class Board:
     def __init__(self, code=None):
         self.code = code or secrets.token_urlsafe(12)
         self.learners = {}
+        self._names_of = {}  # address: the names it put on the board
         self._lock = threading.Lock()
 
-    def report(self, name, checkpoint):
+    def report(self, name, checkpoint, address="-"):
         """Note it; an HTTP status and a short text."""
         with self._lock:
-            if name not in self.learners and len(self.learners) >= MAX_LEARNERS:
-                return 429, "the board is full"
+            if name not in self.learners:
+                names = self._names_of.setdefault(address, set())
+                if len(names) >= MAX_NAMES_PER_ADDRESS:
+                    return 429, f"this address has {MAX_NAMES_PER_ADDRESS} names on the board already"
+                if len(self.learners) >= MAX_LEARNERS:
+                    return 429, "the board is full"
+                names.add(name)
             done = self.learners.setdefault(name, [])
             if checkpoint not in done:
                 done.append(checkpoint)
         return 204, ""
 
+    def remove(self, name):
+        """Drop a row (the organiser's word); True if there was one."""
+        with self._lock:
+            for names in self._names_of.values():
+                names.discard(name)
+            return self.learners.pop(name, None) is not None
+
     def state(self):
         with self._lock:
             return {"learners": {name: list(done) for name, done in self.learners.items()}}
 
+    def table(self):
+        """The board as text, for the terminal: a line per learner, then each column's count."""
+        state, columns = self.state()["learners"], all_checkpoints()
+        lines = [f"{name}: {', '.join(done)}" for name, done in sorted(state.items())]
+        lines.append(" · ".join(f"{column} {sum(column in done for done in state.values())}/"
+                                f"{len(state)}" for column in columns))
+        return "\n".join(lines)
 
-def handler_for(board, lang):
+
+def board_app(board, lang):
+    """The board as a WSGI app: the page, its state.json, and the report."""
     prefix = f"/r/{board.code}"
     page = PAGE.format(title=html_text(say("room.title", lang)), learner=html_text(
         say("room.learner", lang)), learners=html_text(say("room.learners", lang)),
-        columns=json.dumps(all_checkpoints()))
+        columns=json.dumps(all_checkpoints()),
+        state_path=json.dumps(prefix + "/state.json")).encode()
 
-    class Handler(BaseHTTPRequestHandler):
-        timeout = 5  # a client that trickles bytes holds a thread for 5 s at most
+    def app(environ, start_response):
+        status, body, content_type = answer(environ)
+        start_response(status, [("Content-Type", content_type),
+                                ("Content-Length", str(len(body))),
+                                ("Cache-Control", "no-store"),
+                                ("X-Content-Type-Options", "nosniff")])
+        return [body]
 
-        def answer(self, status, body=b"", content_type="text/plain; charset=utf-8"):
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(environ):
+        path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
+        if method == "GET" and path in (prefix, prefix + "/"):
+            return "200 OK", page, "text/html; charset=utf-8"
+        if method == "GET" and path == prefix + "/state.json":
+            # ensure_ascii: no name can make it fail to encode (clean_name refuses them too).
+            return "200 OK", json.dumps(board.state()).encode(), "application/json"
+        if method == "POST" and path == prefix + "/report":
+            status, text = take_report(environ)
+            return status, text.encode(), "text/plain; charset=utf-8"
+        return "404 Not Found", b"no such room\n", "text/plain; charset=utf-8"
 
-        def do_GET(self):
-            if self.path == prefix or self.path == prefix + "/":
-                self.answer(200, page.encode(), "text/html; charset=utf-8")
-            elif self.path == prefix + "/state.json":
-                self.answer(200, json.dumps(board.state(), ensure_ascii=False).encode(),
-                            "application/json; charset=utf-8")
-            else:
-                self.answer(404, b"no such room\n")
+    def take_report(environ):
+        if environ.get("CONTENT_TYPE", "").split(";")[0].strip() != "application/json":
+            return "415 Unsupported Media Type", "send application/json\n"
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or "")
+        except ValueError:
+            return "411 Length Required", "give a Content-Length\n"
+        if not 0 < length <= MAX_BODY:
+            return "413 Content Too Large", "the body is empty, or larger than 2 KB\n"
+        try:
+            report = json.loads(environ["wsgi.input"].read(length).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return "400 Bad Request", "not JSON\n"
+        if not isinstance(report, dict) or set(report) != {"name", "checkpoint"}:
+            return "400 Bad Request", 'send {"name": ..., "checkpoint": ...} and nothing else\n'
+        name = clean_name(report["name"])
+        if name is None:
+            return "400 Bad Request", ("a name is 1 to 32 characters of plain text: no control, "
+                                       "zero-width or bidi character\n")
+        if not known(report["checkpoint"]):
+            return "400 Bad Request", "no such checkpoint\n"
+        status, text = board.report(name, report["checkpoint"], environ.get("REMOTE_ADDR", "-"))
+        return {204: "204 No Content", 429: "429 Too Many Requests"}[status], text
 
-        def do_POST(self):
-            if self.path != prefix + "/report":
-                self.answer(404, b"no such room\n")
-                return
-            if self.headers.get_content_type() != "application/json":
-                self.answer(415, b"send application/json\n")
-                return
-            try:
-                length = int(self.headers.get("Content-Length", ""))
-            except ValueError:
-                self.answer(411, b"give a Content-Length\n")
-                return
-            if not 0 < length <= MAX_BODY:
-                self.answer(413, b"the body is empty, or larger than 2 KB\n")
-                return
-            try:
-                report = json.loads(self.rfile.read(length).decode("utf-8"))
-            except (ValueError, UnicodeDecodeError):
-                self.answer(400, b"not JSON\n")
-                return
-            if not isinstance(report, dict) or set(report) != {"name", "checkpoint"}:
-                self.answer(400, b'send {"name": ..., "checkpoint": ...} and nothing else\n')
-            elif not valid_name(report["name"]):
-                self.answer(400, b"a name is 1 to 32 characters, with no control character\n")
-            elif not known(report["checkpoint"]):
-                self.answer(400, b"no such checkpoint\n")
-            else:
-                status, text = board.report(report["name"], report["checkpoint"])
-                self.answer(status, text.encode())
+    return app
 
-        def log_message(self, format, *args):
-            pass  # a request a line would flood the organiser's terminal
 
-    return Handler
+class BoundedChannel(HTTPChannel):
+    """waitress's connection, but at most MAX_CONNECTIONS_PER_ADDRESS open from one address.
+
+    The one past it is closed as soon as it is accepted: a laptop that opens connections
+    and holds them (a byte every few seconds keeps waitress from calling them idle) would
+    otherwise use up the board's open files, and every real learner would wait.
+    """
+
+    def __init__(self, server, sock, addr, adj, map=None):
+        host = addr[0] if isinstance(addr, tuple) else addr
+        open_from_there = sum(1 for channel in list(server.active_channels.values())
+                              if channel.addr and channel.addr[0] == host)
+        if open_from_there >= MAX_CONNECTIONS_PER_ADDRESS:
+            sock.close()  # never added to waitress's map: nothing else to undo
+            return
+        super().__init__(server, sock, addr, adj, map)
+
+
+def listen_or_exit(app, host, port):
+    """waitress, bounded, on host:port, or an exit with one line that says why not."""
+    try:
+        server = waitress.create_server(
+            app, host=host, port=port, threads=4, connection_limit=MAX_LEARNERS,
+            max_request_header_size=MAX_HEADER_BYTES, max_request_body_size=MAX_BODY,
+            channel_timeout=IDLE_CONNECTION, cleanup_interval=2, ident="workshop room")
+    except OSError as exc:
+        sys.exit(f"Cannot listen on {host}:{port}: {exc.strerror}. Pick another --port.")
+    server.channel_class = BoundedChannel
+    return server
 
 
 def html_text(text):
@@ -230,15 +319,16 @@ class Reporter:
 
 def reporter_from(room, name, lang, out=print):
     """A Reporter for --room/--name, else WORKSHOP_ROOM/WORKSHOP_NAME; None without a room."""
-    import os
     room = room or os.environ.get("WORKSHOP_ROOM")
     name = name or os.environ.get("WORKSHOP_NAME")
     if not room:
         return None
-    if not name or not valid_name(name):
+    if not name:
         sys.exit(say("coach.room_needs_name", lang))
+    if clean_name(name) is None:  # a terminal that is not UTF-8 gives a name the board refuses
+        sys.exit(say("coach.room_bad_name", lang))
     out(say("coach.room", lang, name=name, room=room))
-    return Reporter(room, name, lang, out)
+    return Reporter(room, clean_name(name), lang, out)
 
 
 def main(argv=None):
@@ -251,34 +341,32 @@ def main(argv=None):
     args = parser.parse_args(argv)
     lang = language(args.lang)
     board = Board()
-    server = listen_or_exit(args.host, args.port, handler_for(board, lang))
+    server = listen_or_exit(board_app(board, lang), args.host, args.port)
     shown = args.host if args.host not in ("0.0.0.0", "") else _this_laptop()
-    print(say("room.url", lang, url=f"http://{shown}:{args.port}/r/{board.code}"), flush=True)
-    serve_until_ctrl_c(server)
-
-
-def listen_or_exit(host, port, handler):
-    """A threaded HTTP server on host:port, or an exit with one line that says why not."""
+    print(say("room.url", lang, url=f"http://{shown}:{args.port}/r/{board.code}/"), flush=True)
+    threading.Thread(target=take_orders, args=(board, lang), daemon=True).start()
     try:
-        server = ThreadingHTTPServer((host, port), handler)
-    except OSError as exc:
-        sys.exit(f"Cannot listen on {host}:{port}: {exc.strerror}. Pick another --port.")
-    server.daemon_threads = True  # Ctrl+C does not wait for a client that holds a connection
-    return server
-
-
-def serve_until_ctrl_c(server):
-    try:
-        server.serve_forever()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()
+        print(say("room.final", lang, table=board.table()), flush=True)
+
+
+def take_orders(board, lang, lines=sys.stdin):
+    """The organiser's terminal: "remove NAME" drops that row."""
+    for line in lines:
+        order, _, name = line.strip().partition(" ")
+        if order == "remove" and name:
+            key = "room.removed" if board.remove(clean_name(name) or name) else "room.no_such_row"
+            print(say(key, lang, name=name), flush=True)
+        elif line.strip():
+            print(say("room.orders", lang), flush=True)
 
 
 def _this_laptop():
     """This laptop's address on the room's network, as learners would reach it (a guess)."""
-    import socket
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         probe.connect(("192.0.2.1", 9))  # a documentation address: no packet is sent by connect

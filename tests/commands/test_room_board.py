@@ -3,21 +3,28 @@ every kind of bad input refused with a 4xx and nothing stored, names shown as te
 survived; and a learner's coach that reports to it, or to a board that never answers, at no
 cost to the step. All on loopback."""
 
+import errno
+import http.client
 import json
+import os
 import re
+import resource
+import signal
 import socket
+import subprocess
 import statistics
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from workshop.processes import Process, free_port, wait_until
+from workshop.processes import ROOT, Process, free_port, wait_until
 from workshop.steps import ZHANG_SAN, StepServer
-from workshop.room import REPORT_TIMEOUT
+from workshop.room import MAX_CONNECTIONS_PER_ADDRESS, REPORT_TIMEOUT
 
 pytestmark = pytest.mark.slow  # starts the board, and the coach, in subprocesses
 
@@ -32,10 +39,28 @@ def board():
         yield process
 
 
-def report(room, body, content_type="application/json", raw=None):
+class Answer:
+    def __init__(self, response):
+        self.status_code, self.text = response.status, response.read().decode("utf-8", "replace")
+
+
+def report(room, body, content_type="application/json", raw=None, laptop=1):
+    """POST a report to the room from laptop (its address is 127.0.0.<laptop>, one per laptop)."""
     data = raw if raw is not None else json.dumps(body).encode()
-    return requests.post(room + "/report", data=data, headers={"Content-Type": content_type},
-                         timeout=5)
+    where = urlsplit(room)
+    try:
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=5,
+                                                source_address=(f"127.0.0.{laptop}", 0))
+        connection.request("POST", where.path + "/report", body=data,
+                           headers={"Content-Type": content_type})
+    except OSError as error:
+        if laptop != 1 and error.errno == errno.EADDRNOTAVAIL:
+            pytest.skip("this system has only 127.0.0.1 on loopback (macOS): Linux has all of 127/8")
+        raise
+    try:
+        return Answer(connection.getresponse())
+    finally:
+        connection.close()
 
 
 def state(room):
@@ -46,8 +71,8 @@ def test_thirty_learners_reporting_at_once_are_all_on_the_board(board):
     checkpoints = ["step1-login", "step1-welcome", "step1-forged", "ex01"]
 
     def learner(number):
-        return [report(board.room, {"name": f"learner {number}", "checkpoint": checkpoint})
-                .status_code for checkpoint in checkpoints]
+        return [report(board.room, {"name": f"learner {number}", "checkpoint": checkpoint},
+                       laptop=10 + number).status_code for checkpoint in checkpoints]
 
     with ThreadPoolExecutor(30) as pool:
         statuses = [status for answer in pool.map(learner, range(30)) for status in answer]
@@ -193,3 +218,129 @@ def test_a_board_that_never_answers_costs_the_step_nothing(tmp_path):
         assert "张三".encode() not in sent and b"\\u5f20" not in sent  # no usr, in either spelling
     finally:
         silent.close()
+
+
+@pytest.mark.parametrize("name", ["\ud800", "caf\udce9", "Alice\u200b", "\u202eecilA", "\ufeff",
+                                  "e" + "\u0301" * 31, "a\u0000b", "\U000f0000"],
+                         ids=["lone surrogate", "non-UTF-8 terminal", "zero-width space", "RLO",
+                              "a lone BOM", "31 combining accents", "NUL", "private use"])
+def test_a_name_that_is_not_plain_text_is_refused_and_breaks_nothing(board, name):
+    assert report(board.room, {"name": name, "checkpoint": "step1-login"}).status_code == 400
+    assert report(board.room, {"name": "Bob", "checkpoint": "step1-login"}).status_code == 204
+    assert state(board.room) == {"learners": {"Bob": ["step1-login"]}}
+
+
+def test_lookalike_names_are_one_row(board):
+    for name in ("Alice", "Ａｌｉｃｅ", " Alice "):  # fullwidth letters are NFKC's Alice
+        assert report(board.room, {"name": name, "checkpoint": "step1-login"}).status_code == 204
+    assert state(board.room) == {"learners": {"Alice": ["step1-login"]}}
+
+
+def test_one_laptop_cannot_fill_the_room(board):
+    """1,000 names from one address: four get on the board, the rest 429; others still fit."""
+    statuses = [report(board.room, {"name": f"bot {number}", "checkpoint": "step1-login"},
+                       laptop=7).status_code for number in range(1000)]
+    assert statuses.count(204) == 4 and statuses.count(429) == 996
+    assert report(board.room, {"name": "a real learner", "checkpoint": "step1-login"},
+                  laptop=8).status_code == 204
+
+
+def test_held_connections_from_one_laptop_leave_the_board_to_the_others(tmp_path):
+    """1,100 connections held open from one address, a byte every 3 s, against a board limited
+    to 1,024 open files: another laptop's report is still answered within a second."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1300:
+        pytest.skip(f"the test holds 1,100 connections; this shell allows {hard} open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1300), hard))
+    port = free_port()
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)); "
+    with Process([sys.executable, "-c", limit + "from workshop.room import main; "
+                  f"main(['--host', '127.0.0.1', '--port', '{port}', '--lang', 'en'])"],
+                 port, ready_text="/r/") as process:
+        room = re.search(r"http://\S+/r/[\w-]+", process.output()).group(0)
+        held, stop = [], threading.Event()
+
+        def trickle():  # a byte to each held connection every 2 s, so that none is idle
+            while not stop.wait(2):
+                for sock in list(held):
+                    try:
+                        sock.send(b"O")
+                    except OSError:
+                        pass  # the board closed it: as it should, past the cap
+
+        feeder = threading.Thread(target=trickle, daemon=True)
+        feeder.start()
+        try:
+            for _ in range(1100):
+                sock = socket.socket()
+                sock.setblocking(False)
+                sock.connect_ex(("127.0.0.1", port))  # no wait: the board may never accept it
+                held.append(sock)
+            took = []
+            for round_number in range(4):
+                time.sleep(2)
+                start = time.monotonic()
+                try:
+                    status = report(room, {"name": f"learner {round_number}",
+                                           "checkpoint": "step1-login"}, laptop=9).status_code
+                except OSError as error:  # timed out: the board never answered
+                    status = type(error).__name__
+                took.append((status, round(time.monotonic() - start, 2)))
+            assert all(status == 204 and seconds < 1 for status, seconds in took), took
+            # And the board kept its open files: the held connections past the cap were closed.
+            open_files = len(os.listdir(f"/proc/{process.proc.pid}/fd"))
+            assert open_files < MAX_CONNECTIONS_PER_ADDRESS + 50, open_files
+        finally:
+            stop.set()
+            feeder.join()
+            for sock in held:
+                sock.close()
+
+
+def test_huge_headers_from_many_connections_leave_the_board_small(board):
+    """120 connections, each sending 6 MiB of headers: waitress stops reading each at 8 KB."""
+    def send_headers(number):
+        try:
+            with socket.create_connection(("127.0.0.1", urlsplit(board.room).port), timeout=10) as sock:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+                line = b"X-Filler: " + b"a" * 1000 + b"\r\n"
+                for _ in range(6 * 1024):
+                    sock.sendall(line)
+        except OSError:
+            pass  # refused part-way, as it should be
+    with ThreadPoolExecutor(120) as pool:
+        list(pool.map(send_headers, range(120)))
+    rss = int(re.search(r"VmRSS:\s+(\d+) kB", open(f"/proc/{board.proc.pid}/status").read()).group(1))
+    assert rss < 100 * 1024, f"{rss} kB"
+    assert report(board.room, {"name": "after", "checkpoint": "step1-login"}).status_code == 204
+
+
+def test_the_organiser_removes_a_row_and_ctrl_c_prints_the_table(tmp_path):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "workshop.room", "--host", "127.0.0.1",
+                                "--port", str(port), "--lang", "en"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        room = re.search(r"http://\S+/r/[\w-]+", process.stdout.readline()).group(0)
+        wait_until(lambda: report(room, {"name": "stale", "checkpoint": "step1-login"})
+                   .status_code == 204, "the board")
+        report(room, {"name": "kept", "checkpoint": "step1-login"}, laptop=2)
+        process.stdin.write("remove stale\n")
+        process.stdin.flush()
+        wait_until(lambda: "stale" not in state(room)["learners"], "the row's removal")
+        assert state(room)["learners"] == {"kept": ["step1-login"]}
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=10)
+    assert "Removed stale from the board." in out
+    assert "kept: step1-login" in out and "step1-login 1/1" in out
+
+
+def test_a_name_from_a_terminal_that_is_not_utf8_is_refused_by_the_coach(tmp_path):
+    """Python reads a Latin-1 terminal's café as caf\\udce9; the coach says so, and sends nothing."""
+    result = subprocess.run(
+        [sys.executable, "-m", "workshop.coach", "step1_cookie_session", "--lang", "en"],
+        env={**os.environ, "WORKSHOP_ROOM": "http://127.0.0.1:9/r/x", "WORKSHOP_NAME": "caf\udce9",
+             "WORKSHOP_PROGRESS": str(tmp_path / "progress.json")},
+        capture_output=True, text=True, cwd=ROOT, timeout=30)
+    assert result.returncode == 1 and "plain text" in result.stderr
