@@ -73,15 +73,21 @@ class LocalCluster:
 
     def __init__(self, workdir, masters=3):
         self.ports = [free_port() for _ in range(masters)]
-        # Each node's bus port is chosen too: the default, port + 10000, may not exist.
-        self.nodes = [Process(redis_server_argv(
-            port, workdir, "--cluster-enabled", "yes", "--cluster-port", str(free_port()),
-            "--cluster-config-file", f"nodes-{port}.conf"), port) for port in self.ports]
-        subprocess.run(["redis-cli", "--cluster", "create",
-                        *(f"127.0.0.1:{port}" for port in self.ports),
-                        "--cluster-replicas", "0", "--cluster-yes"],
-                       check=True, capture_output=True, timeout=60)
-        wait_until(lambda: self.states() == {"ok"}, "the cluster's slots", timeout=20)
+        self.nodes = []
+        try:  # a cluster that fails to form leaves no node running
+            for port in self.ports:
+                # Each node's bus port is chosen too: the default, port + 10000, may not exist.
+                self.nodes.append(Process(redis_server_argv(
+                    port, workdir, "--cluster-enabled", "yes", "--cluster-port",
+                    str(free_port()), "--cluster-config-file", f"nodes-{port}.conf"), port))
+            subprocess.run(["redis-cli", "--cluster", "create",
+                            *(f"127.0.0.1:{port}" for port in self.ports),
+                            "--cluster-replicas", "0", "--cluster-yes"],
+                           check=True, capture_output=True, timeout=60)
+            wait_until(lambda: self.states() == {"ok"}, "the cluster's slots", timeout=20)
+        except BaseException:
+            self.stop()
+            raise
         self.url = redis_url(self.ports[0])
 
     def states(self):

@@ -105,9 +105,11 @@ def test_embedded_redis_cannot_be_a_cluster():
 
 def test_a_cluster_that_is_gone_answers_503():
     gone = PrivateCluster()
-    app = step2_client(gone.url, cluster=True)
-    app.post("/login", ZHANG_SAN)
-    gone.stop()
+    try:
+        app = step2_client(gone.url, cluster=True)
+        app.post("/login", ZHANG_SAN)
+    finally:
+        gone.stop()
     for _ in range(3):
         assert "not answering" in app.post("/login", ZHANG_SAN, status=503).text
 
