@@ -20,9 +20,11 @@ from redis.connection import parse_url
 from .redis_url import DEFAULT_URL, redacted
 from step2_redis_session.store import KEY_PREFIX
 
-#: The commands that the workshop, redis-py and redis-cli send, and nothing else.
+#: The commands that the workshop, its exercises' answers (a sorted index of a user's sessions,
+#: counters), redis-py and redis-cli send, and nothing else.
 SERVED = {"GET", "SET", "GETEX", "MGET", "DEL", "UNLINK", "EXISTS", "TTL", "PTTL", "EXPIRE",
           "TYPE", "KEYS", "SCAN", "DBSIZE", "SADD", "SREM", "SMEMBERS", "SCARD", "SISMEMBER",
+          "ZADD", "ZRANGE", "ZREM", "ZREMRANGEBYSCORE", "ZCARD", "ZSCORE", "INCR", "INCRBY",
           "PING", "ECHO", "HELLO", "SELECT", "COMMAND", "QUIT", "RESET"}
 #: CLIENT's harmless subcommands: what redis-py says about itself on connecting.
 CLIENT_SUBCOMMANDS = {"SETINFO", "SETNAME", "GETNAME", "ID"}
