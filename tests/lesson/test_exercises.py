@@ -16,6 +16,7 @@ import subprocess
 import tarfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -296,3 +297,45 @@ def test_06_a_cross_site_logout_in_chromium_and_the_answer(step, copy, browser):
             "--port", str(attacker_port), "--lang", "en", port=attacker_port):
         answer = attacked(browser, server.port, attacker_port, after="logout")
     assert answer == ("欢迎，张三" if step == "exercise 6" else "您第一次登录系统")
+
+
+# What the reference answers leave open, as their pages say.
+
+def test_02_with_no_password_anyone_who_types_a_name_logs_it_out_everywhere(copy):
+    """Step 2 checks no password, so a name is no identity: a stranger who logs in as 张三 ends
+    every session of 张三's. Exercise 5's password is what makes /logout/all the user's alone."""
+    with started(copy("02-log-out-everywhere"), "--embedded-redis") as server:
+        owner, stranger = requests.Session(), requests.Session()
+        owner.post(server.url + "/login", ZHANG_SAN)
+        stranger.post(server.url + "/login", {"usr": "张三", "psd": "not 张三's"})
+        assert stranger.post(server.url + "/logout/all").text == "已在 2 处退出登录 (ended 2 sessions)"
+        assert owner.post(server.url + "/login", ZHANG_SAN).text == "您第一次登录系统"
+
+
+@pytest.mark.parametrize("case, headers", [
+    ("behind a proxy that ends TLS", {"Origin": "https://shop.example", "Host": "shop.example"}),
+    ("behind a proxy that rewrites Host", {"Origin": "http://shop.example", "Host": "10.0.0.5:4000"}),
+])
+def test_06_a_browser_without_sec_fetch_site_is_refused_behind_some_proxies(copy, case, headers):
+    """With no Sec-Fetch-Site, the answer compares Origin with the scheme and Host it sees; a
+    proxy in front changes those, and a same-site login is refused, as the page says."""
+    with started(copy("06-stop-login-csrf"), "--embedded-redis") as server:
+        res = requests.post(server.url + "/login", ZHANG_SAN, headers=headers)
+    assert res.status_code == 403
+
+
+def test_05_guessers_cannot_make_the_hashing_take_the_memory(copy, real_redis_server):
+    """At OWASP's N=2**17 a hash holds 128 MiB while it runs: 32 guessers at once, eight server
+    threads hashing, held 0.9 GiB before the answer bounded how many hashes run at once."""
+    tree = copy("05-check-the-password")
+    store = tree / STORE
+    store.write_text(store.read_text().replace('"n": 2 ** 14', '"n": 2 ** 17'))
+    with started(tree, "--redis-url", real_redis_server.url) as server:
+        requests.post(server.url + "/login", {"usr": "张三", "psd": "the real one"})
+        guess = lambda number: requests.post(server.url + "/login",
+                                             {"usr": "张三", "psd": f"guess {number}"}).status_code
+        with ThreadPoolExecutor(32) as pool:
+            assert set(pool.map(guess, range(64))) == {401}
+        status = open(f"/proc/{server.proc.pid}/status").read()
+    peak_kib = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
+    assert peak_kib < 400 * 1024, f"{peak_kib // 1024} MiB"  # two hashes at once, and the rest
