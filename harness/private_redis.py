@@ -138,6 +138,13 @@ class LocalSentinels:
         # it ends would promote an empty replica, and lose every session.
         wait_until(self.replica_in_sync, "the replica's first sync", timeout=30)
         wait_until(self.sees_the_replica, "the Sentinels finding the replica", timeout=20)
+        # "up" comes before the replica acknowledges: right after it, WAIT 1 200 returned 0 in
+        # 2 of 5 rounds, and a test's first logins were refused. One write that a replica
+        # acknowledged is the sign that logins can be.
+        master = redis.Redis(port=self.master_port)
+        wait_until(lambda: master.set("replicated", "1") and master.wait(1, 200) == 1,
+                   "a write that the replica acknowledged", timeout=20)
+        master.delete("replicated")
         hosts = ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
         self.url = f"redis+sentinel://{hosts}/{self.NAME}/0"
 

@@ -63,7 +63,7 @@ MESSAGES = {
     "verify.next_exercise": {
         "en": "Next: exercise {number}, {page}", "zh": "下一个：练习 {number}，{page}"},
     "verify.last_exercise": {
-        "en": "That was the last one: well done.", "zh": "这是最后一个练习了，做得好。"},
+        "en": "Every exercise passes: well done.", "zh": "每个练习都通过了，做得好。"},
     "verify.some_missed": {
         "en": "{missed} of {total} missed: read the hint named above, change your code, and run "
               "python -m workshop.verify {number} again.",

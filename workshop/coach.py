@@ -99,7 +99,9 @@ class Coach:
                 if "没有响应" in text:
                     self.checkpoint("step2-redis-down")
                 return
-            if self.said_503:
+            if self.said_503 and environ.get("REQUEST_METHOD") == "POST":
+                # A login or a logout, which needs Redis: the page (GET /) needs none, and
+                # answers while Redis is still down.
                 self.said_503 = False
                 self.checkpoint("step2-recovered")
             path = environ.get("PATH_INFO", "")
@@ -154,9 +156,14 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     lang = language(_option(argv, "--lang", keep=False))
     room, name = _option(argv, "--room", keep=False), _option(argv, "--name", keep=False)
+    usage = ("python -m workshop.coach STEP [the step's options] [--room URL --name NAME] "
+             "[--lang zh|en]: STEP is step1_cookie_session or step2_redis_session; "
+             "python -m STEP --help lists the step's options.")
+    if argv[:1] in (["--help"], ["-h"]):
+        print(usage)
+        return
     if not argv or argv[0] not in STEPS:
-        sys.exit("python -m workshop.coach STEP [the step's options]: STEP is "
-                 "step1_cookie_session or step2_redis_session.")
+        sys.exit(usage)
     step, step_args = argv[0], argv[1:]
     short = {"zh": "第 1 步" if step == STEPS[0] else "第 2 步",
              "en": "step 1" if step == STEPS[0] else "step 2"}[lang]

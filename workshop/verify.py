@@ -72,12 +72,15 @@ def run(folder, lang, tree=ROOT, out=print):
 
 
 def next_line(folder, lang):
-    later = [name for name in folders() if name > folder]
-    if not later:
+    """Where to go after folder passed: the next exercise not passed yet, or well done if none."""
+    passed = set(progress.reached())
+    still_open = [name for name in folders() if name != folder and f"ex{name[:2]}" not in passed]
+    if not still_open:
         return say("verify.last_exercise", lang)
+    following = [name for name in still_open if name > folder] or still_open
     readme = "README.zh-CN.md" if lang == "zh" else "README.md"
-    return say("verify.next_exercise", lang, number=later[0][:2],
-               page=f"exercises/{later[0]}/{readme}")
+    return say("verify.next_exercise", lang, number=following[0][:2],
+               page=f"exercises/{following[0]}/{readme}")
 
 
 def main(argv=None):
@@ -90,13 +93,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     lang = language(args.lang)
     start = time.monotonic()
+    reporter = reporter_from(args.room, args.name, lang)
     if args.exercise is None:
         print(say("verify.list_heading", lang))
         for folder in folders():
             missed, total = run(folder, lang, out=lambda line: None)
             key = "verify.list_missing" if missed else "verify.list_passes"
             print(say(key, lang, folder=folder, missed=missed, total=total), flush=True)
+            if not missed:
+                passed(folder, reporter)
         print(say("verify.list_next", lang))
+        if reporter:
+            reporter.flush()
         return 0
     folder = find(args.exercise)
     if folder is None:
@@ -106,13 +114,18 @@ def main(argv=None):
     if missed:
         print(say("verify.some_missed", lang, missed=missed, total=total, number=folder[:2]), took)
         return 1
+    passed(folder, reporter)
     print(say("verify.all_passed", lang, number=folder[:2], next=next_line(folder, lang)), took)
-    progress.note(f"ex{folder[:2]}")
-    reporter = reporter_from(args.room, args.name, lang)
     if reporter:
-        reporter.report(f"ex{folder[:2]}")
         reporter.flush()
     return 0
+
+
+def passed(folder, reporter):
+    """Note a pass for python -m workshop.progress, and report it to the room's board if joined."""
+    progress.note(f"ex{folder[:2]}")
+    if reporter:
+        reporter.report(f"ex{folder[:2]}")
 
 
 if __name__ == "__main__":

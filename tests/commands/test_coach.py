@@ -3,12 +3,15 @@ the requests and answers alone; nothing noticed that did not happen; the step's 
 unchanged; and no cookie, id, name or password in anything it says, keeps or sends."""
 
 import json
+import subprocess
+import sys
 import time
 
 import pytest
 from webtest import TestApp
 
 import step1_cookie_session.app
+from workshop.processes import ROOT
 from workshop.steps import ZHANG_SAN
 from step1_cookie_session.session import CookieSession
 from plumbing.breaker import COOL_DOWN
@@ -156,3 +159,19 @@ def test_progress_lists_what_was_reached_and_reset_forgets_it(own_progress, caps
     assert progress.main(["--reset", "--lang", "zh"]) == 0
     assert "已清除" in capsys.readouterr().out and not own_progress.exists()
     assert progress.reached() == {}
+
+
+def test_reloading_the_page_while_redis_is_down_is_no_recovery(own_redis_server, own_progress):
+    """The page needs no Redis: it answers while Redis is still down, and proves nothing."""
+    browser, heard = step2(own_redis_server.url)
+    browser.post("/login", ZHANG_SAN)
+    own_redis_server.stop()
+    browser.post("/login", ZHANG_SAN, status=503)
+    assert browser.get("/").status_int == 200
+    assert "step2-recovered" not in heard.reported
+
+
+def test_coach_help_says_how_to_use_it_and_exits_0():
+    result = subprocess.run([sys.executable, "-m", "workshop.coach", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and "STEP is step1_cookie_session" in result.stdout

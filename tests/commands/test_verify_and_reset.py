@@ -5,6 +5,7 @@ Each test works in a clone of the last commit, never in the learner's own tree.
 """
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -152,3 +153,21 @@ def test_reset_outside_git_changes_nothing_and_says_what_to_do(clone, tmp_path):
     result = workshop(plain, "workshop.reset", "step1")
     assert result.returncode == 1 and "not a git clone" in result.stdout
     assert (plain / "step1_cookie_session" / "app.py").read_text() == "# edited\n"
+
+
+def test_passing_the_last_exercise_with_others_open_points_to_one_of_them(clone):
+    subprocess.run(["git", "apply", "exercises/06-stop-login-csrf/solution.patch"], cwd=clone,
+                   check=True)
+    result = workshop(clone, "workshop.verify", "06")
+    assert result.returncode == 0, result.stdout
+    last = result.stdout.splitlines()[-1]
+    assert "Next: exercise 01" in last and "last one" not in last
+
+
+def test_verify_with_no_exercise_notes_each_one_that_passes(clone):
+    subprocess.run(["git", "apply", "exercises/03-production-cookie/solution.patch"], cwd=clone,
+                   check=True)
+    result = workshop(clone, "workshop.verify")
+    assert result.returncode == 0
+    noted = json.loads((clone / ".workshop" / "progress.json").read_text())["checkpoints"]
+    assert list(noted) == ["ex03"]
