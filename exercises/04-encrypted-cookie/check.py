@@ -65,6 +65,8 @@ def the_cookie_hides_the_session(lab):
                           "改过的 Cookie 不算会话：算第一次登录"))
 def an_edited_cookie_is_no_session(lab):
     browser, value = logged_in(lab)
+    if not value:
+        raise Missed(both("no bottle.sess cookie was set", "没有设置 bottle.sess 这个 Cookie"))
     middle = len(value) // 2
     browser.cookies["bottle.sess"] = (value[:middle] + ("A" if value[middle] != "A" else "B")
                                       + value[middle + 1:])
