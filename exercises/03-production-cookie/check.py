@@ -8,7 +8,7 @@ from workshop.catalogue import both
 from workshop.lab import Browser, Missed, answer, expect, session_cookie, welcomed
 
 STEP = "step1_cookie_session"
-NAME = "__Host-bottle.sess"
+NAME = "__Host-Http-bottle.sess"
 
 
 def logged_in(lab):
@@ -40,7 +40,8 @@ def the_cookie_meets_the_prefix_rules(lab):
         raise Missed(attributes_seen(attributes))
 
 
-@expect(hint=1, line=both("It keeps HttpOnly and SameSite=Lax", "它仍然带着 HttpOnly 和 SameSite=Lax"))
+@expect(hint=1, line=both("It keeps HttpOnly, as __Host-Http- demands, and SameSite=Lax",
+                          "它仍然带着 HttpOnly（__Host-Http- 要求的）和 SameSite=Lax"))
 def the_cookie_keeps_its_other_flags(lab):
     _, login = logged_in(lab)
     found = session_cookie(login)

@@ -103,6 +103,10 @@ WRONG_ANSWERS = {
     "03: a __Host- cookie without Secure": ("03-production-cookie", {
         "step1_cookie_session/__main__.py": ('secure=True', 'secure=False')},
         "It is Secure, with Path=/ and no Domain, as a browser demands of __Host-"),
+    "03: __Host- alone, where the page asks for __Host-Http-": ("03-production-cookie", {
+        "step1_cookie_session/__main__.py": ('key="__Host-Http-bottle.sess"',
+                                             'key="__Host-bottle.sess"')},
+        "The session cookie is named __Host-Http-bottle.sess"),
     "03: a __Host- cookie with a Domain": ("03-production-cookie", {
         "step1_cookie_session/session.py": ('SameSite={samesite}"', 'SameSite={samesite}; Domain=localhost"')},
         "It is Secure, with Path=/ and no Domain, as a browser demands of __Host-"),
@@ -134,6 +138,12 @@ def test_each_check_fails_on_a_plausible_wrong_answer(wrong, copy):
 
 
 # The reference answers, where the embedded Redis and a check cannot go.
+
+def embedded_redis():
+    """Step 2's options for an embedded Redis of its own, on a free port: never 6379, where the
+    user's own Redis may be."""
+    return ["--embedded-redis", "--redis-url", f"redis://127.0.0.1:{free_port()}/0"]
+
 
 def started(tree, *args, **kwargs):
     return StepServer("step2_redis_session", "--quiet", *args, cwd=tree, **kwargs)
@@ -173,7 +183,8 @@ def test_03_a_browser_keeps_the_cookie_on_loopback_and_refuses_it_on_plain_http(
         browser = launch(playwright_driver, "--host-resolver-rules=MAP workshop.test 127.0.0.1")
         local = browser.new_context().new_page()
         (cookie,) = log_in_twice(local, f"http://localhost:{server.port}/", "张三", "123")
-        assert cookie["name"] == "__Host-bottle.sess" and cookie["secure"]
+        assert cookie["name"] == "__Host-Http-bottle.sess" and cookie["secure"]
+        assert cookie["httpOnly"]
         assert cookie["path"] == "/" and cookie["domain"] == "localhost"
         remote = browser.new_context().new_page()  # a name that is not loopback, on HTTP
         remote.goto(f"http://workshop.test:{server.port}/")
@@ -184,6 +195,51 @@ def test_03_a_browser_keeps_the_cookie_on_loopback_and_refuses_it_on_plain_http(
         click_login(remote, "您第一次登录系统")  # no cookie was kept: a first login again
         assert remote.context.cookies() == []
         browser.close()
+
+
+def test_03_chromium_keeps_a_host_http_cookie_only_with_httponly(copy, browser):
+    """The 2026 prefix: Chromium keeps __Host-Http- with HttpOnly, and refuses it without."""
+    tree = copy("03-production-cookie")
+    main = tree / "step1_cookie_session" / "__main__.py"
+    for httponly in (True, False):
+        if not httponly:  # the same answer, with HttpOnly turned off
+            main.write_text(main.read_text().replace("secure=True,", "secure=True, httponly=False,"))
+        with StepServer("step1_cookie_session", "--quiet", cwd=tree) as server:
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(f"http://localhost:{server.port}/")
+            page.fill("#user", "张三")
+            page.fill("#psd", "123")
+            click_login(page, "您第一次登录系统")
+            names = [cookie["name"] for cookie in context.cookies()]
+            context.close()
+        assert names == (["__Host-Http-bottle.sess"] if httponly else []), (httponly, names)
+
+
+def test_03_clear_site_data_on_logout_clears_the_other_steps_cookie(copy, browser):
+    """The optional part: step 2's logout sends Clear-Site-Data: "cookies", and step 1's cookie
+    (exercise 3's __Host-Http-bottle.sess), on another port of the same host, is gone too."""
+    tree = copy("03-production-cookie")
+    app = tree / "step2_redis_session" / "app.py"
+    logout = "        sessions.clear(request, response)\n"
+    assert logout in app.read_text()
+    app.write_text(app.read_text().replace(logout, logout + (
+        "        response.set_header(\"Clear-Site-Data\", '\"cookies\"')\n"), 1))
+    with StepServer("step1_cookie_session", "--quiet", cwd=tree) as one, StepServer(
+            "step2_redis_session", "--quiet", *embedded_redis(), cwd=tree) as two:
+        context = browser.new_context()
+        page = context.new_page()
+        for server in (one, two):
+            page.goto(f"http://localhost:{server.port}/")
+            page.fill("#user", "张三")
+            page.fill("#psd", "123")
+            click_login(page, "您第一次登录系统")
+        assert sorted(cookie["name"] for cookie in context.cookies()) == [
+            "__Host-Http-bottle.sess", "bottle.sess"]
+        with page.expect_response(lambda response: response.url.endswith("/logout")):
+            page.click("#logout")  # step 2's page, the last one opened
+        assert context.cookies() == []
+        context.close()
 
 
 def test_02_a_login_during_logout_all_is_ended_or_found_by_the_next(copy, real_redis_server):
@@ -304,7 +360,7 @@ def test_06_a_cross_site_logout_in_chromium_and_the_answer(step, copy, browser):
 def test_02_with_no_password_anyone_who_types_a_name_logs_it_out_everywhere(copy):
     """Step 2 checks no password, so a name is no identity: a stranger who logs in as 张三 ends
     every session of 张三's. Exercise 5's password is what makes /logout/all the user's alone."""
-    with started(copy("02-log-out-everywhere"), "--embedded-redis") as server:
+    with started(copy("02-log-out-everywhere"), *embedded_redis()) as server:
         owner, stranger = requests.Session(), requests.Session()
         owner.post(server.url + "/login", ZHANG_SAN)
         stranger.post(server.url + "/login", {"usr": "张三", "psd": "not 张三's"})
@@ -319,7 +375,7 @@ def test_02_with_no_password_anyone_who_types_a_name_logs_it_out_everywhere(copy
 def test_06_a_browser_without_sec_fetch_site_is_refused_behind_some_proxies(copy, case, headers):
     """With no Sec-Fetch-Site, the answer compares Origin with the scheme and Host it sees; a
     proxy in front changes those, and a same-site login is refused, as the page says."""
-    with started(copy("06-stop-login-csrf"), "--embedded-redis") as server:
+    with started(copy("06-stop-login-csrf"), *embedded_redis()) as server:
         res = requests.post(server.url + "/login", ZHANG_SAN, headers=headers)
     assert res.status_code == 403
 
