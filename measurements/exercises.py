@@ -48,7 +48,11 @@ def step2_costs(exercise, copy, url, admin):
         login = counted(admin, lambda: browser.post(url + "/login", ZHANG_SAN))
         read = counted(admin, lambda: browser.post(url + "/login", ZHANG_SAN))
         logout = counted(admin, lambda: browser.post(url + "/logout"))
-    print(f"{exercise}: a login {login}; a read {read}; a logout {logout}")
+        failed = ""
+        if exercise in ("05-check-the-password", "07-rate-limit-the-login"):
+            wrong = {"usr": ZHANG_SAN["usr"], "psd": "not " + ZHANG_SAN["psd"]}
+            failed = "; a failed login " + counted(admin, lambda: requests.post(url + "/login", wrong))
+    print(f"{exercise}: a login {login}; a read {read}; a logout {logout}{failed}")
 
 
 def scrypt_time(copy):
@@ -83,7 +87,8 @@ def main():
         for exercise in sorted(path.name for path in (ROOT / "exercises").glob("*/check.py")
                                for path in [path.parent]):
             copy = patched_copy(exercise, workdir / exercise)
-            if exercise in ("01-idle-timeout", "02-log-out-everywhere", "05-check-the-password"):
+            if exercise in ("01-idle-timeout", "02-log-out-everywhere", "05-check-the-password",
+                            "07-rate-limit-the-login"):
                 step2_costs(exercise, copy, redis_server.url, admin)
             verify_time(exercise, copy)
         scrypt_time(workdir / "05-check-the-password")

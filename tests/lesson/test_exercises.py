@@ -8,6 +8,8 @@ these tests fail, and are never touched. Then, each reference answer holds up as
 the failures that a first version of it had are tested here.
 """
 
+import errno
+import http.client
 import importlib.util
 import io
 import re
@@ -17,6 +19,7 @@ import tarfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
@@ -127,7 +130,50 @@ WRONG_ANSWERS = {
     "05: one salt for every user": ("05-check-the-password", {STORE: (
         "salt = os.urandom(16)", "salt = bytes(16)")},
         "Two users with the same password are stored differently: a salt each"),
+    "07: a counter that never expires": ("07-rate-limit-the-login", {STORE: (
+        "pipe.set(key, 0, ex=WINDOW, nx=True)", "pipe.set(key, 0, nx=True)")},
+        "The counts live in Redis, each with a time to live"),
+    "07: a limit per address only": ("07-rate-limit-the-login", {STORE: (
+        """        return [(FAILS_PREFIX + "name:" + usr, FAILS_PER_NAME),
+                (FAILS_PREFIX + "addr:" + address, FAILS_PER_ADDRESS)]""",
+        """        return [(FAILS_PREFIX + "addr:" + address, FAILS_PER_NAME)]""")},
+        "Another name from the same laptop still logs in: the limit is per name"),
 }
+
+# Right answers by another road than the reference: the check must pass them too.
+SLIDING_WINDOW = '''    def retry_after(self, usr, address):
+        """A sliding window: each failure's time in a sorted set, the old ones pruned."""
+        now = time.time()
+        for key, limit in self._counters(usr, address):
+            self.redis.zremrangebyscore(key, 0, now - WINDOW)
+            if self.redis.zcard(key) >= limit:
+                oldest = self.redis.zrange(key, 0, 0, withscores=True)[0][1]
+                return max(int(oldest + WINDOW - now), 1)
+        return 0
+
+    def failed(self, usr, address):
+        now = time.time()
+        for key, _ in self._counters(usr, address):
+            self.redis.zadd(key, {f"{now}-{os.urandom(4).hex()}": now})
+            self.redis.expire(key, WINDOW)
+'''
+RIGHT_ANSWERS = {
+    "07: a sliding window in a sorted set": ("07-rate-limit-the-login", {STORE: (
+        None, SLIDING_WINDOW)}),
+}
+
+
+@pytest.mark.parametrize("right", RIGHT_ANSWERS)
+def test_each_check_passes_a_right_answer_by_another_road(right, copy):
+    folder, edit = RIGHT_ANSWERS[right]
+    tree = copy(folder)
+    store = tree / STORE
+    text = store.read_text()
+    start = text.index("    def retry_after(self, usr, address):")
+    end = text.index("    def succeeded(self, usr):")
+    store.write_text("import time\n" + text[:start] + edit[STORE][1] + "\n" + text[end:])
+    missing, missed, total = checked(folder, tree)
+    assert (missing, missed) == ([], 0) and total >= 5
 
 
 @pytest.mark.parametrize("wrong", WRONG_ANSWERS)
@@ -395,3 +441,55 @@ def test_05_guessers_cannot_make_the_hashing_take_the_memory(copy, real_redis_se
         status = open(f"/proc/{server.proc.pid}/status").read()
     peak_kib = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
     assert peak_kib < 400 * 1024, f"{peak_kib // 1024} MiB"  # two hashes at once, and the rest
+
+
+
+def test_07_the_limit_holds_across_two_processes_on_one_redis(copy, real_redis_server):
+    """The counts live in Redis: failures on either process count for both."""
+    tree = copy("07-rate-limit-the-login")
+    url = ("--redis-url", real_redis_server.url)
+    with started(tree, *url) as one, started(tree, *url) as two:
+        requests.post(one.url + "/login", {"usr": "张三", "psd": "right"})
+        statuses = [requests.post(server.url + "/login", {"usr": "张三", "psd": "wrong"}).status_code
+                    for server in (one, two, one, two, one, two)]
+    assert statuses == [401] * 5 + [429]
+
+
+def test_07_a_redis_fault_is_a_503_never_a_free_pass(copy, own_redis_server):
+    tree = copy("07-rate-limit-the-login")
+    with started(tree, "--redis-url", own_redis_server.url) as server:
+        requests.post(server.url + "/login", {"usr": "张三", "psd": "right"})
+        own_redis_server.stop()
+        res = requests.post(server.url + "/login", {"usr": "张三", "psd": "right"})
+    assert res.status_code == 503
+
+
+def post_from(laptop, url, form):
+    """POST a form from 127.0.0.<laptop>: another address on loopback (Linux has all of 127/8)."""
+    where = urlsplit(url)
+    try:
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10,
+                                                source_address=(f"127.0.0.{laptop}", 0))
+        connection.request("POST", "/login", body=urlencode(form),
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    except OSError as error:
+        if error.errno == errno.EADDRNOTAVAIL:
+            pytest.skip("this system has only 127.0.0.1 on loopback (macOS): Linux has all of 127/8")
+        raise
+    try:
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("answer", ["reference", "per address only"])
+def test_07_one_address_per_guess_walks_past_a_limit_per_address_only(copy, answer,
+                                                                      real_redis_server):
+    """A botnet guesses from a new address each time: only a limit per name holds it back."""
+    edits = {} if answer == "reference" else {STORE: WRONG_ANSWERS["07: a limit per address only"][1][STORE]}
+    tree = copy("07-rate-limit-the-login", edits)
+    with started(tree, "--redis-url", real_redis_server.url) as server:
+        post_from(2, server.url, {"usr": "张三", "psd": "right"})
+        statuses = [post_from(10 + number, server.url, {"usr": "张三", "psd": f"guess {number}"})
+                    for number in range(8)]
+    assert statuses == ([401] * 5 + [429] * 3 if answer == "reference" else [401] * 8)
