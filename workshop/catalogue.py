@@ -148,10 +148,17 @@ MESSAGES = {
         "en": "{folders}: no edits of yours, nothing to reset.",
         "zh": "{folders}：你没有改动过，不需要还原。"},
     "reset.done": {
-        "en": "{folders}: back as committed. Your edits are kept in git stash as \"{message}\": "
-              "git stash pop brings them back.",
-        "zh": "{folders}：已恢复成提交时的样子。你的改动保存在 git stash 里，名为“{message}”：运行 "
-              "git stash pop 就能拿回来。"},
+        "en": "{folders}: back as committed. The edits are kept in git stash as \"{message}\": "
+              "python -m workshop.reset --restore {stamp} brings back these very ones.",
+        "zh": "{folders}：已恢复成提交时的样子。这些改动保存在 git stash 里，名为“{message}”：运行 "
+              "python -m workshop.reset --restore {stamp} 就能拿回正是这一份。"},
+    "reset.restored": {"en": "Brought back: \"{message}\".", "zh": "已拿回：“{message}”。"},
+    "reset.no_such_stash": {
+        "en": "No stash of workshop.reset has the stamp {stamp}: git stash list shows them all.",
+        "zh": "workshop.reset 的 stash 里没有标记为 {stamp} 的：git stash list 会列出所有的。"},
+    "reset.failed_restore": {
+        "en": "git could not bring the edits back ({error}): they are still in git stash list.",
+        "zh": "git 没能拿回这些改动（{error}）：它们还在 git stash list 里。"},
     "reset.no_git": {
         "en": "This folder is not a git clone, so nothing was changed: rename {folders} to keep "
               "your edits, then download the workshop again (or git clone it) and copy the "

@@ -7,6 +7,7 @@ Each test works in a clone of the last commit, never in the learner's own tree.
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -129,12 +130,12 @@ def test_reset_keeps_the_edits_in_the_stash_and_says_how_to_get_them_back(clone)
     (clone / "step2_redis_session" / "mine.py").write_text("# a file of mine\n")
     result = workshop(clone, "workshop.reset", "step2")
     assert result.returncode == 0 and result.stdout.count("\n") == 1
-    assert "git stash pop" in result.stdout
+    restore = re.search(r"python -m workshop\.reset --restore (\S+)", result.stdout).group(1)
     assert store.read_text() == committed
     assert not (clone / "step2_redis_session" / "mine.py").exists()
     stashes = subprocess.run(["git", "stash", "list"], cwd=clone, capture_output=True, text=True)
-    assert "workshop.reset step2: your edits to step2_redis_session" in stashes.stdout
-    subprocess.run(["git", "stash", "pop"], cwd=clone, check=True, capture_output=True)
+    assert f"workshop.reset step2 [{restore}]: your edits to step2_redis_session" in stashes.stdout
+    assert workshop(clone, "workshop.reset", "--restore", restore).returncode == 0
     assert store.read_text().endswith("# my answer\n")
     assert (clone / "step2_redis_session" / "mine.py").exists()
 
@@ -171,3 +172,19 @@ def test_verify_with_no_exercise_notes_each_one_that_passes(clone):
     assert result.returncode == 0
     noted = json.loads((clone / ".workshop" / "progress.json").read_text())["checkpoints"]
     assert list(noted) == ["ex03"]
+
+
+
+def test_the_pages_way_to_compare_with_the_reference_brings_back_ones_own_answer(clone):
+    """reset, apply the solution.patch, reset, restore: the learner's answer comes back, not the
+    reference, whose stash says that it is the reference."""
+    store = clone / "step2_redis_session" / "store.py"
+    store.write_text(store.read_text() + "# my answer\n")
+    mine = workshop(clone, "workshop.reset", "step2").stdout
+    subprocess.run(["git", "apply", "exercises/01-idle-timeout/solution.patch"], cwd=clone,
+                   check=True)
+    theirs = workshop(clone, "workshop.reset", "step2").stdout
+    assert "exercise 01's reference answer" in theirs
+    stamp = re.search(r"--restore (\S+)", mine).group(1)
+    assert workshop(clone, "workshop.reset", "--restore", stamp).returncode == 0
+    assert store.read_text().endswith("# my answer\n") and "GETEX" not in store.read_text()
