@@ -128,6 +128,8 @@ MESSAGES = {
         "zh": "现场看板：{url}\n把这个网址发给学员：WORKSHOP_ROOM={url} "
               "WORKSHOP_NAME=<他们的名字> python -m workshop.coach step1_cookie_session。"
               "拿到网址的任何人都能写任何一行。输入 remove 名字 可以删掉一行；按 Ctrl+C 停止。"},
+    "room.join": {"en": "To join, each learner types, with a name of their own:",
+                  "zh": "加入的方法：每个学员输入下面这行，名字自己起："},
     "room.removed": {"en": "Removed {name} from the board.", "zh": "已从看板上删掉 {name}。"},
     "room.no_such_row": {"en": "No row called {name}.", "zh": "看板上没有叫 {name} 的一行。"},
     "room.orders": {"en": "Type remove NAME to drop a row; Ctrl+C stops the board.",

@@ -146,9 +146,9 @@ class Coach:
         if name in self.said:
             return
         self.said.add(name)
-        progress.note(name)
-        self.out(say("coach.checkpoint", self.lang, line=checkpoint_line(name, self.lang)))
-        if self.reporter:
+        if progress.note(name):  # reached before, in an earlier run: not news, so not said again
+            self.out(say("coach.checkpoint", self.lang, line=checkpoint_line(name, self.lang)))
+        if self.reporter:  # a board restarted since then has not heard it
             self.reporter.report(name)
 
 

@@ -95,10 +95,13 @@ td.done {{ background: #c8f0c8; }}
 </style></head>
 <body>
 <h1>{title}</h1>
+<p>{join_en}<br>{join_zh}<br><code id="join"></code></p>
 <p id="count"></p>
 <table><thead><tr id="head"><th class="name">{learner}</th></tr></thead><tbody id="rows"></tbody></table>
 <script>
 const columns = {columns};
+document.getElementById('join').textContent =
+  'WORKSHOP_ROOM=' + location.origin + {room_path} + ' WORKSHOP_NAME=<…> python -m workshop.coach step1_cookie_session';
 const head = document.getElementById('head');
 for (const column of columns) {{
   const th = document.createElement('th');
@@ -191,7 +194,8 @@ def board_app(board, lang):
     page = PAGE.format(title=html_text(say("room.title", lang)), learner=html_text(
         say("room.learner", lang)), learners=html_text(say("room.learners", lang)),
         columns=json.dumps(all_checkpoints()),
-        state_path=json.dumps(prefix + "/state.json")).encode()
+        state_path=json.dumps(prefix + "/state.json"), room_path=json.dumps(prefix + "/"),
+        join_en=html_text(say("room.join", "en")), join_zh=html_text(say("room.join", "zh"))).encode()
 
     def app(environ, start_response):
         status, body, content_type = answer(environ)

@@ -175,3 +175,12 @@ def test_coach_help_says_how_to_use_it_and_exits_0():
     result = subprocess.run([sys.executable, "-m", "workshop.coach", "--help"], cwd=ROOT,
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 0 and "STEP is step1_cookie_session" in result.stdout
+
+
+def test_a_checkpoint_reached_in_an_earlier_run_is_not_announced_again(own_progress):
+    browser, heard = step1()
+    browser.post("/login", ZHANG_SAN)
+    again, heard_again = step1()  # the coach restarted; the progress file remembers
+    again.post("/login", ZHANG_SAN)
+    assert len(heard.lines) == 1 and heard_again.lines == []
+    assert heard_again.reported == ["step1-login"]  # a board that restarted still hears it

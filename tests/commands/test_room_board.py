@@ -344,3 +344,17 @@ def test_a_name_from_a_terminal_that_is_not_utf8_is_refused_by_the_coach(tmp_pat
              "WORKSHOP_PROGRESS": str(tmp_path / "progress.json")},
         capture_output=True, text=True, cwd=ROOT, timeout=30)
     assert result.returncode == 1 and "plain text" in result.stderr
+
+
+def test_the_page_at_the_printed_url_shows_a_learner_in_chromium(board, browser):
+    """The exact URL that workshop.room printed, trailing slash and all, and the same without it:
+    the page fetches its state by its whole path, and a learner who reports appears."""
+    printed = re.search(r"http://\S+/r/[\w-]+/", board.output()).group(0)
+    assert report(board.room, {"name": "learner one", "checkpoint": "step1-login"}).status_code == 204
+    for url in (printed, printed.rstrip("/")):
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_function("document.getElementById('rows').innerText.includes('learner one')")
+        assert "step1-login 1/1" in page.inner_text("#head")
+        assert "WORKSHOP_ROOM=" in page.inner_text("#join")
+        page.close()
