@@ -91,6 +91,12 @@ MESSAGES = {
     "verify.not_started": {
         "en": "{step} did not start ({args}): {output}",
         "zh": "{step} 没有启动起来（{args}）：{output}"},
+    "verify.watching": {
+        "en": "Watching the step folders: save a file to check again; Ctrl+C to stop.",
+        "zh": "正在盯着步骤目录：保存文件就会重新检查；按 Ctrl+C 停止。"},
+    "verify.watch_needs_one": {
+        "en": "--watch checks one exercise: python -m workshop.verify 01 --watch",
+        "zh": "--watch 一次只检查一个练习：python -m workshop.verify 01 --watch"},
     "verify.stopped": {"en": "Stopped: nothing was left running.", "zh": "已停止：没有留下任何进程。"},
     # workshop.coach, workshop.progress, the room
     "coach.banner": {

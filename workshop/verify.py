@@ -95,7 +95,14 @@ def main(argv=None):
     parser.add_argument("--lang", choices=["zh", "en"], help="default: from your locale")
     parser.add_argument("--room", help="the room's board, to report a pass to (or WORKSHOP_ROOM)")
     parser.add_argument("--name", help="your name on the board (or WORKSHOP_NAME)")
+    parser.add_argument("--watch", action="store_true",
+                        help="check again after each save under the step folders (Ctrl+C to stop)")
     args = parser.parse_args(argv)
+    if args.watch:
+        if args.exercise is None or find(args.exercise) is None:
+            parser.exit(2, say("verify.watch_needs_one", language(args.lang)) + "\n")
+        return watch(lambda: main([arg for arg in (argv if argv is not None else sys.argv[1:])
+                                   if arg != "--watch"]), language(args.lang))
     lang = language(args.lang)
     start = time.monotonic()
     reporter = reporter_from(args.room, args.name, lang)
@@ -124,6 +131,39 @@ def main(argv=None):
     if reporter:
         reporter.flush()
     return 0
+
+
+#: What --watch looks at: the step folders, where an answer is written.
+WATCHED = ("step1_cookie_session", "step2_redis_session")
+#: Seconds between two looks at the files: a save is checked again within two of them.
+POLL = 0.5
+
+
+def snapshot(tree=ROOT):
+    """{path: (modification time, size)} of every file under the watched folders."""
+    found = {}
+    for folder in WATCHED:
+        for path in (tree / folder).rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                stat = path.stat()
+                found[str(path)] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def watch(check, lang, out=print):
+    """Run check(), then again after each change under the step folders, until Ctrl+C.
+
+    Polling (a look every POLL s) works alike on Linux, macOS, Windows and WSL, with no
+    package to install; each run starts on a cleared screen, and starts and stops its own
+    servers, so that nothing is left running between runs, or after Ctrl+C.
+    """
+    while True:
+        out("\033[2J\033[H", end="")  # clear the screen: ANSI, which Windows 10's terminals speak
+        check()
+        out(say("verify.watching", lang), flush=True)
+        seen = snapshot()
+        while snapshot() == seen:
+            time.sleep(POLL)
 
 
 def passed(folder, reporter):

@@ -188,3 +188,33 @@ def test_the_pages_way_to_compare_with_the_reference_brings_back_ones_own_answer
     stamp = re.search(r"--restore (\S+)", mine).group(1)
     assert workshop(clone, "workshop.reset", "--restore", stamp).returncode == 0
     assert store.read_text().endswith("# my answer\n") and "GETEX" not in store.read_text()
+
+
+def test_verify_watch_checks_again_within_2_s_of_a_save_and_ctrl_c_leaves_nothing(clone):
+    process = subprocess.Popen([sys.executable, "-m", "workshop.verify", "03", "--watch"],
+                               cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, **ENGLISH})
+    try:
+        lines = []
+
+        def read_until(text, timeout):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                line = process.stdout.readline()
+                lines.append(line)
+                if text in line:
+                    return time.monotonic()
+            raise AssertionError(f"no {text!r} within {timeout} s: {lines}")
+
+        read_until("Watching the step folders", 60)
+        session = clone / "step1_cookie_session" / "session.py"
+        session.write_text(session.read_text() + "\n# saved\n")
+        saved = time.monotonic()
+        started_again = read_until("\033[2J", 10)
+        assert started_again - saved < 2
+        read_until("Watching the step folders", 60)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and "nothing was left running" in err
+    assert processes_in(clone) == []
