@@ -97,6 +97,15 @@ MESSAGES = {
     "verify.watch_needs_one": {
         "en": "--watch checks one exercise: python -m workshop.verify 01 --watch",
         "zh": "--watch 一次只检查一个练习：python -m workshop.verify 01 --watch"},
+    "hint.heading": {"en": "Exercise {number}, hint {which} of {count}:",
+                     "zh": "练习 {number}，提示 {which}（共 {count} 条）："},
+    "hint.none_left": {
+        "en": "Exercise {number} has no more hints: you have seen all {count}. The reference answer "
+              "is {patch}; git apply --check {patch} shows whether it fits your tree, and the "
+              "exercises page says how to look at it and come back to yours.",
+        "zh": "练习 {number} 没有更多提示了：{count} 条你都看过了。参考答案在 {patch}；"
+              "git apply --check {patch} 能看出它是否适用于你的目录，练习页面说明了怎样看它、"
+              "看完怎样回到你自己的答案。"},
     "verify.stopped": {"en": "Stopped: nothing was left running.", "zh": "已停止：没有留下任何进程。"},
     # workshop.coach, workshop.progress, the room
     "coach.banner": {
@@ -141,6 +150,7 @@ MESSAGES = {
     "room.orders": {"en": "Type remove NAME to drop a row; Ctrl+C stops the board.",
                     "zh": "输入 remove 名字 可以删掉一行；按 Ctrl+C 停止看板。"},
     "room.final": {"en": "The board at the end:\n{table}", "zh": "看板的最终结果：\n{table}"},
+    "progress.hints": {"en": "Hints taken, by exercise: {taken}", "zh": "各练习看过的提示数：{taken}"},
     "progress.step1": {"en": "Step 1, the session in the cookie:", "zh": "第 1 步，会话在 Cookie 里："},
     "progress.step2": {"en": "Step 2, the session in Redis:", "zh": "第 2 步，会话在 Redis 里："},
     "progress.exercises": {"en": "Exercises:", "zh": "练习："},
@@ -148,8 +158,9 @@ MESSAGES = {
         "en": "{done} done. Run a step with python -m workshop.coach to have them noted.",
         "zh": "已完成 {done} 个。用 python -m workshop.coach 运行一步，就会记下检查点。"},
     "progress.reset": {
-        "en": "Every checkpoint is forgotten (.workshop/progress.json is gone).",
-        "zh": "所有检查点都已清除（.workshop/progress.json 已删除）。"},
+        "en": "Every checkpoint, and every hint taken, is forgotten (.workshop/progress.json is "
+              "gone).",
+        "zh": "所有检查点和看过的提示都已清除（.workshop/progress.json 已删除）。"},
     "progress.exercise": {"en": "exercise {number} passes", "zh": "练习 {number} 通过"},
     # workshop.reset
     "reset.nothing": {

@@ -3,8 +3,9 @@
 The coach (python -m workshop.coach) and the checks (python -m workshop.verify)
 note each checkpoint you reach in .workshop/progress.json, in the workshop's
 folder (git ignores it). This shows them, step by step, done or not; --reset
-forgets them all. Only the checkpoints' names and times are kept: never a
-cookie, an id, a name or a password.
+forgets them all, and the hints taken too (python -m workshop.hint). Only the
+checkpoints' names and times, and how many hints of each exercise were shown,
+are kept: never a cookie, an id, a name or a password.
 """
 
 import json
@@ -24,26 +25,54 @@ FILE = Path(os.environ.get("WORKSHOP_PROGRESS") or ROOT / ".workshop" / "progres
 _lock = threading.Lock()
 
 
-def reached():
-    """{checkpoint: when it was first reached} from the progress file ({} without one)."""
+def _read():
+    """The progress file as a dict ({} without one, or with one that is not ours)."""
     try:
         data = json.loads(FILE.read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-    found = data.get("checkpoints") if isinstance(data, dict) else None
-    return {name: when for name, when in (found or {}).items() if known(name)}
+    return data if isinstance(data, dict) else {}
+
+
+def _write(data):
+    FILE.parent.mkdir(exist_ok=True)
+    FILE.write_text(json.dumps(data, indent=1, ensure_ascii=False), "utf-8")
+
+
+def reached():
+    """{checkpoint: when it was first reached} from the progress file ({} without one)."""
+    found = _read().get("checkpoints")
+    return {name: when for name, when in (found if isinstance(found, dict) else {}).items()
+            if known(name)}
 
 
 def note(checkpoint):
     """Note a checkpoint; True if it is new (so that it is said, and reported, once)."""
     with _lock:
+        data = _read()
         done = reached()
         if checkpoint in done:
             return False
         done[checkpoint] = time.strftime("%Y-%m-%dT%H:%M:%S")
-        FILE.parent.mkdir(exist_ok=True)
-        FILE.write_text(json.dumps({"checkpoints": done}, indent=1), "utf-8")
+        _write({**data, "checkpoints": done})
         return True
+
+
+def hints_taken():
+    """{exercise number ("01" …): how many of its hints were shown}."""
+    found = _read().get("hints")
+    return {number: count for number, count in (found if isinstance(found, dict) else {}).items()
+            if isinstance(count, int)}
+
+
+def take_hint(number):
+    """Note that one more hint of exercise number was shown; return how many now."""
+    with _lock:
+        data = _read()
+        taken = hints_taken()
+        taken[number] = taken.get(number, 0) + 1
+        _write({**data, "hints": taken})
+        return taken[number]
 
 
 def main(argv=None):
@@ -66,6 +95,10 @@ def main(argv=None):
         for checkpoint in checkpoints:
             mark = "✓" if checkpoint in done else "·"
             print(f"  {mark} {checkpoint:<21} {checkpoint_line(checkpoint, lang)}")
+    taken = hints_taken()
+    if taken:
+        print(say("progress.hints", lang, taken=", ".join(
+            f"{number}: {count}" for number, count in sorted(taken.items()))))
     print(say("progress.next", lang, done=len(done)))
     return 0
 

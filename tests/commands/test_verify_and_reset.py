@@ -218,3 +218,17 @@ def test_verify_watch_checks_again_within_2_s_of_a_save_and_ctrl_c_leaves_nothin
         _, err = process.communicate(timeout=30)
     assert process.returncode == 130 and "nothing was left running" in err
     assert processes_in(clone) == []
+
+
+def test_hints_come_one_at_a_time_then_none_and_progress_reset_forgets_them(clone):
+    first = workshop(clone, "workshop.hint", "02")
+    second = workshop(clone, "workshop.hint", "2")
+    third = workshop(clone, "workshop.hint", "02-log-out-everywhere")
+    assert first.stdout.startswith("Exercise 02, hint 1 of 2:") and "ZADD" in first.stdout
+    assert second.stdout.startswith("Exercise 02, hint 2 of 2:") and "ZRANGE" in second.stdout
+    assert "no more hints" in third.stdout and "solution.patch" in third.stdout
+    assert "02: 2" in workshop(clone, "workshop.progress").stdout
+    chinese = workshop(clone, "workshop.hint", "01", "--lang", "zh")
+    assert chinese.stdout.startswith("练习 01，提示 1")
+    workshop(clone, "workshop.progress", "--reset")
+    assert workshop(clone, "workshop.hint", "02").stdout.startswith("Exercise 02, hint 1 of 2:")
