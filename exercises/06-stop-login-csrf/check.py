@@ -35,6 +35,16 @@ def a_cross_site_logout_is_refused(lab):
         raise Missed(answer(res))
 
 
+@expect(hint=1, line=both("A login from a sibling site (same-site) gets 403 too",
+                          "来自同级网站（same-site）的登录同样得到 403"))
+def a_sibling_site_is_refused(lab):
+    sibling = {"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "navigate",
+               "Origin": "http://blog.localhost:4100"}
+    res = Browser(lab.step(STEP)).post("/login", {"usr": "attacker", "psd": "pw"}, headers=sibling)
+    if res.status_code != 403 or session_cookie(res) is not None:
+        raise Missed(answer(res) + (" + Set-Cookie" if session_cookie(res) else ""))
+
+
 @expect(hint=2, line=both("Without Sec-Fetch-Site, an Origin of another site is refused too",
                           "没有 Sec-Fetch-Site 时，来自别的网站的 Origin 同样被拒绝"))
 def a_foreign_origin_is_refused(lab):
