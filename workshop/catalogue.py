@@ -93,10 +93,10 @@ MESSAGES = {
         "zh": "{step} 没有启动起来（{args}）：{output}"},
     "verify.watching": {
         "en": "Watching the step folders: save a file to check again; Ctrl+C to stop.",
-        "zh": "正在盯着步骤目录：保存文件就会重新检查；按 Ctrl+C 停止。"},
+        "zh": "正在监视步骤目录：每次保存文件都会重新检查；按 Ctrl+C 停止。"},
     "verify.watch_needs_one": {
         "en": "--watch checks one exercise: python -m workshop.verify 01 --watch",
-        "zh": "--watch 一次只检查一个练习：python -m workshop.verify 01 --watch"},
+        "zh": "--watch 只能用于单个练习，请指定编号：python -m workshop.verify 01 --watch"},
     "hint.heading": {"en": "Exercise {number}, hint {which} of {count}:",
                      "zh": "练习 {number}，提示 {which}（共 {count} 条）："},
     "hint.none_left": {
@@ -104,7 +104,7 @@ MESSAGES = {
               "is {patch}; git apply --check {patch} shows whether it fits your tree, and the "
               "exercises page says how to look at it and come back to yours.",
         "zh": "练习 {number} 没有更多提示了：{count} 条你都看过了。参考答案在 {patch}；"
-              "git apply --check {patch} 能看出它是否适用于你的目录，练习页面说明了怎样看它、"
+              "git apply --check {patch} 可以检查它能否应用到你的工作目录上，练习页面说明了怎样看它、"
               "看完怎样回到你自己的答案。"},
     "verify.stopped": {"en": "Stopped: nothing was left running.", "zh": "已停止：没有留下任何进程。"},
     # workshop.coach, workshop.progress, the room
@@ -130,7 +130,7 @@ MESSAGES = {
         "en": "Your name for the board is 1 to 32 characters of plain text, with no control, "
               "zero-width or bidi character; a terminal that is not UTF-8 garbles it: set it "
               "again with --name.",
-        "zh": "看板上的名字是 1 到 32 个字符的纯文本，不能有控制字符、零宽字符或双向控制字符；"
+        "zh": "你在看板上用的名字必须是 1 到 32 个字符的纯文本，不能含控制字符、零宽字符或双向控制字符；"
               "终端不是 UTF-8 时名字会变成乱码：请用 --name 重新设置。"},
     "room.title": {"en": "The room's checkpoints", "zh": "现场的检查点"},
     "room.learner": {"en": "learner", "zh": "学员"},
@@ -170,11 +170,11 @@ MESSAGES = {
         "en": "{folders}: back as committed. The edits are kept in git stash as \"{message}\": "
               "python -m workshop.reset --restore {stamp} brings back these very ones.",
         "zh": "{folders}：已恢复成提交时的样子。这些改动保存在 git stash 里，名为“{message}”：运行 "
-              "python -m workshop.reset --restore {stamp} 就能拿回正是这一份。"},
+              "python -m workshop.reset --restore {stamp}，拿回的就是这一份改动。"},
     "reset.restored": {"en": "Brought back: \"{message}\".", "zh": "已拿回：“{message}”。"},
     "reset.no_such_stash": {
         "en": "No stash of workshop.reset has the stamp {stamp}: git stash list shows them all.",
-        "zh": "workshop.reset 的 stash 里没有标记为 {stamp} 的：git stash list 会列出所有的。"},
+        "zh": "找不到标记为 {stamp} 的 workshop.reset stash：用 git stash list 可以查看全部。"},
     "reset.failed_restore": {
         "en": "git could not bring the edits back ({error}): they are still in git stash list.",
         "zh": "git 没能拿回这些改动（{error}）：它们还在 git stash list 里。"},
