@@ -54,8 +54,13 @@ IDLE_CONNECTION = 10
 #: Seconds that a learner's laptop waits for the board, in the reporter's own thread.
 REPORT_TIMEOUT = 2.0
 #: What a name may not hold: control and format characters (bidi overrides, zero-width
-#: spaces, a BOM), surrogates, private-use and unassigned code points.
-NOT_PLAIN_TEXT = {"Cc", "Cf", "Cs", "Co", "Cn"}
+#: spaces, a BOM), surrogates, private-use and unassigned code points, line and paragraph
+#: separators.
+NOT_PLAIN_TEXT = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+#: Characters that show nothing and are none of those: Unicode's default ignorables outside
+#: Cf (a combining grapheme joiner, Hangul fillers, variation selectors …) and blank braille.
+INVISIBLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0,
+             *range(0x180B, 0x1810), *range(0xFE00, 0xFE10), *range(0xE0000, 0xE1000)}
 #: Combining marks in a row that a name may hold: enough for any language, not for a tower.
 MAX_MARKS_IN_A_ROW = 2
 
@@ -69,13 +74,13 @@ def clean_name(name):
         name.encode("utf-8")  # a lone surrogate (JSON's \\ud800; a non-UTF-8 terminal's name)
     except UnicodeEncodeError:
         return None
-    name = unicodedata.normalize("NFKC", name).strip()
+    name = " ".join(unicodedata.normalize("NFKC", name).split())  # one space between words
     if not 0 < len(name) <= MAX_NAME:
         return None
     marks = 0
     for character in name:
         category = unicodedata.category(character)
-        if category in NOT_PLAIN_TEXT:
+        if category in NOT_PLAIN_TEXT or ord(character) in INVISIBLE:
             return None
         marks = marks + 1 if category.startswith("M") else 0
         if marks > MAX_MARKS_IN_A_ROW:

@@ -221,9 +221,12 @@ def test_a_board_that_never_answers_costs_the_step_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["\ud800", "caf\udce9", "Alice\u200b", "\u202eecilA", "\ufeff",
-                                  "e" + "\u0301" * 31, "a\u0000b", "\U000f0000"],
+                                  "e" + "\u0301" * 31, "a\u0000b", "\U000f0000", "Alice\u034f",
+                                  "Alice\ufe0f", "\u3164", "\u2800", "x" + "\u0300\u0301\u1160" * 8],
                          ids=["lone surrogate", "non-UTF-8 terminal", "zero-width space", "RLO",
-                              "a lone BOM", "31 combining accents", "NUL", "private use"])
+                              "a lone BOM", "31 combining accents", "NUL", "private use",
+                              "combining grapheme joiner", "variation selector", "Hangul filler",
+                              "blank braille", "marks stacked past fillers"])
 def test_a_name_that_is_not_plain_text_is_refused_and_breaks_nothing(board, name):
     assert report(board.room, {"name": name, "checkpoint": "step1-login"}).status_code == 400
     assert report(board.room, {"name": "Bob", "checkpoint": "step1-login"}).status_code == 204
@@ -231,7 +234,7 @@ def test_a_name_that_is_not_plain_text_is_refused_and_breaks_nothing(board, name
 
 
 def test_lookalike_names_are_one_row(board):
-    for name in ("Alice", "Ａｌｉｃｅ", " Alice "):  # fullwidth letters are NFKC's Alice
+    for name in ("Alice", "Ａｌｉｃｅ", " Alice ", "Ａlice"):  # fullwidth letters are NFKC's Alice
         assert report(board.room, {"name": name, "checkpoint": "step1-login"}).status_code == 204
     assert state(board.room) == {"learners": {"Alice": ["step1-login"]}}
 
