@@ -139,8 +139,20 @@ WRONG_ANSWERS = {
                                        'if site == "cross-site":')},
         "A login from a sibling site (same-site) gets 403 too"),
     "07: a counter that never expires": ("07-rate-limit-the-login", {STORE: (
-        """            pipe.set(key, 0, ex=WINDOW, nx=True)  # the window starts at the first attempt""",
-        """            pipe.set(key, 0, nx=True)""")},
+        """            pipe.set(key, 0, ex=WINDOW, nx=True)  # the window starts at the first attempt
+            pipe.incr(key)  # INCR keeps the time to live that SET gave the key
+            pipe.ttl(key)
+        replies = pipe.execute()
+        for number, (key, limit) in enumerate(counters):
+            count, ttl = replies[3 * number + 1], replies[3 * number + 2]
+            if ttl < 0:  # it expired between SET and INCR, and INCR made it anew: its window back
+                self.redis.expire(key, WINDOW)
+                ttl = WINDOW""",
+        """            pipe.incr(key)
+            pipe.ttl(key)
+        replies = pipe.execute()
+        for number, (key, limit) in enumerate(counters):
+            count, ttl = replies[3 * number + 1], replies[3 * number + 2]""")},
         "The counts live in Redis, each with a time to live"),
     "07: a limit per address only": ("07-rate-limit-the-login", {STORE: (
         """        return [(FAILS_PREFIX + "name:" + usr, FAILS_PER_NAME),
