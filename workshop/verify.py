@@ -158,10 +158,10 @@ def watch(check, lang, out=print):
     servers, so that nothing is left running between runs, or after Ctrl+C.
     """
     while True:
+        seen = snapshot()  # before the check: a save made while it runs is checked again too
         out("\033[2J\033[H", end="")  # clear the screen: ANSI, which Windows 10's terminals speak
         check()
         out(say("verify.watching", lang), flush=True)
-        seen = snapshot()
         while snapshot() == seen:
             time.sleep(POLL)
 

@@ -7,10 +7,12 @@ Each test works in a clone of the last commit, never in the learner's own tree.
 import hashlib
 import json
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -194,17 +196,23 @@ def test_verify_watch_checks_again_within_2_s_of_a_save_and_ctrl_c_leaves_nothin
     process = subprocess.Popen([sys.executable, "-m", "workshop.verify", "03", "--watch"],
                                cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env={**os.environ, **ENGLISH})
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     try:
-        lines = []
+        seen = []
 
         def read_until(text, timeout):
+            """The time a line holding text came, or a failure after timeout: never a hang."""
             deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                line = process.stdout.readline()
-                lines.append(line)
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    line = lines.get(timeout=left)
+                except queue.Empty:
+                    break
+                seen.append(line)
                 if text in line:
                     return time.monotonic()
-            raise AssertionError(f"no {text!r} within {timeout} s: {lines}")
+            raise AssertionError(f"no {text!r} within {timeout} s: {seen}")
 
         read_until("Watching the step folders", 60)
         session = clone / "step1_cookie_session" / "session.py"
