@@ -159,9 +159,9 @@ def test_reset_outside_git_changes_nothing_and_says_what_to_do(clone, tmp_path):
 
 
 def test_passing_the_last_exercise_with_others_open_points_to_one_of_them(clone):
-    subprocess.run(["git", "apply", "exercises/06-stop-login-csrf/solution.patch"], cwd=clone,
+    subprocess.run(["git", "apply", "exercises/07-rate-limit-the-login/solution.patch"], cwd=clone,
                    check=True)
-    result = workshop(clone, "workshop.verify", "06")
+    result = workshop(clone, "workshop.verify", "07")
     assert result.returncode == 0, result.stdout
     last = result.stdout.splitlines()[-1]
     assert "Next: exercise 01" in last and "last one" not in last
