@@ -74,7 +74,7 @@ def clean_name(name):
         name.encode("utf-8")  # a lone surrogate (JSON's \\ud800; a non-UTF-8 terminal's name)
     except UnicodeEncodeError:
         return None
-    name = " ".join(unicodedata.normalize("NFKC", name).split())  # one space between words
+    name = unicodedata.normalize("NFKC", name)
     if not 0 < len(name) <= MAX_NAME:
         return None
     marks = 0
@@ -85,7 +85,8 @@ def clean_name(name):
         marks = marks + 1 if category.startswith("M") else 0
         if marks > MAX_MARKS_IN_A_ROW:
             return None
-    return name
+    # Checked whole first (a newline is refused), then one space a gap; blank is no name.
+    return " ".join(name.split()) or None
 
 
 PAGE = """<!DOCTYPE html>
