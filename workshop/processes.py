@@ -67,6 +67,9 @@ class Process:
         except AssertionError as exc:
             self.stop()
             raise AssertionError(f"{exc}. It printed:\n{self.output()}") from None
+        except BaseException:  # Ctrl+C while it starts: no one else holds it yet to stop it
+            self.stop()
+            raise
 
     def output(self):
         """Everything the program has printed so far."""
