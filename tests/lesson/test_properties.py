@@ -33,7 +33,8 @@ BOTH_STEPS = [TestApp(step1_cookie_session.app.create_app(CookieSession())),
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
                            lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
                            max_leaves=10)
-sessions = st.dictionaries(st.text(), json_values)
+# A handful of keys: what a session holds; a hundred would only slow the examples down.
+sessions = st.dictionaries(st.text(max_size=20), json_values, max_size=6)
 # Not text at all, but what JSON can still spell: lone UTF-16 surrogates, often.
 surrogates = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=())
 any_text = st.lists(st.characters() | surrogates).map("".join)  # st.text() would rarely pick them

@@ -164,6 +164,7 @@ def redirect_pushes_to_every_client(port, last_id):
     return pushers
 
 
+@pytest.mark.slow  # a crowd for seconds
 @pytest.mark.parametrize("pipeline", [True, False], ids=["pipelined", "one-round-trip-each"])
 def test_pushes_from_another_redis_user_never_hand_a_read_another_reply(real_redis_server,
                                                                         pipeline):
@@ -237,6 +238,7 @@ def test_a_redis_still_loading_is_named(own_redis_server):
             client.get("k")
 
 
+@pytest.mark.slow  # 16 MiB values
 def test_a_large_value_costs_a_shared_read_what_it_costs_alone(real_redis_server):
     """A 16 MiB value is read by redis-py's parser, as a lone GET reads it: no slower shared."""
     admin = redis.Redis(port=real_redis_server.port)
