@@ -21,7 +21,7 @@ import time
 
 from workshop import progress
 from workshop.catalogue import language, say
-from workshop.checkpoints import EXERCISES, exercise_folders as folders, find_exercise as find
+from workshop.checkpoints import EXERCISES, exercise_folders, find_exercise
 from workshop.command_line import OneLineParser
 from workshop.lab import Lab, Missed
 from workshop.processes import ROOT
@@ -62,15 +62,12 @@ def run(folder, lang, tree=ROOT, out=print):
             line = expectation.line[lang]
             try:
                 expectation(lab)
-            except Missed as miss:
+            except Exception as error:  # a Missed; or what the check did not foresee: a miss too
                 missed += 1
+                seen = (seen_text(error, lang) if isinstance(error, Missed)
+                        else f"{type(error).__name__}: {error}")
                 hint = say("verify.hint", lang, number=expectation.hint, page=page)
-                out(say("verify.missed", lang, line=line, seen=seen_text(miss, lang), hint=hint))
-            except Exception as error:  # the check met what it did not foresee: still a miss
-                missed += 1
-                hint = say("verify.hint", lang, number=expectation.hint, page=page)
-                out(say("verify.missed", lang, line=line, seen=f"{type(error).__name__}: {error}",
-                        hint=hint))
+                out(say("verify.missed", lang, line=line, seen=seen, hint=hint))
             else:
                 out(say("verify.passed", lang, line=line))
     return missed, len(marked)
@@ -79,7 +76,7 @@ def run(folder, lang, tree=ROOT, out=print):
 def next_line(folder, lang):
     """Where to go after folder passed: the next exercise not passed yet, or well done if none."""
     passed = set(progress.reached())
-    still_open = [name for name in folders() if name != folder and f"ex{name[:2]}" not in passed]
+    still_open = [name for name in exercise_folders() if name != folder and f"ex{name[:2]}" not in passed]
     if not still_open:
         return say("verify.last_exercise", lang)
     following = [name for name in still_open if name > folder] or still_open
@@ -99,7 +96,7 @@ def main(argv=None):
                         help="check again after each save under the step folders (Ctrl+C to stop)")
     args = parser.parse_args(argv)
     if args.watch:
-        if args.exercise is None or find(args.exercise) is None:
+        if args.exercise is None or find_exercise(args.exercise) is None:
             parser.exit(2, say("verify.watch_needs_one", language(args.lang)) + "\n")
         return watch(lambda: main([arg for arg in (argv if argv is not None else sys.argv[1:])
                                    if arg != "--watch"]), language(args.lang))
@@ -108,7 +105,7 @@ def main(argv=None):
     reporter = reporter_from(args.room, args.name, lang)
     if args.exercise is None:
         print(say("verify.list_heading", lang))
-        for folder in folders():
+        for folder in exercise_folders():
             missed, total = run(folder, lang, out=lambda line: None)
             key = "verify.list_missing" if missed else "verify.list_passes"
             print(say(key, lang, folder=folder, missed=missed, total=total), flush=True)
@@ -118,9 +115,9 @@ def main(argv=None):
         if reporter:
             reporter.flush()
         return 0
-    folder = find(args.exercise)
+    folder = find_exercise(args.exercise)
     if folder is None:
-        parser.exit(2, say("verify.unknown", lang, name=args.exercise, example=folders()[0]) + "\n")
+        parser.exit(2, say("verify.unknown", lang, name=args.exercise, example=exercise_folders()[0]) + "\n")
     missed, total = run(folder, lang, out=lambda line: print(line, flush=True))
     took = say("verify.took", lang, seconds=time.monotonic() - start)
     if missed:

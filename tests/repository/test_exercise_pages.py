@@ -8,8 +8,9 @@ import pytest
 
 from workshop.processes import ROOT
 from workshop import verify
+from workshop.checkpoints import exercise_folders
 
-FOLDERS = verify.folders()
+FOLDERS = exercise_folders()
 
 
 def test_every_exercise_folder_has_a_check():
