@@ -171,6 +171,9 @@ MESSAGES = {
               "python -m workshop.reset --restore {stamp} brings back these very ones.",
         "zh": "{folders}：已恢复成提交时的样子。这些改动保存在 git stash 里，名为“{message}”：运行 "
               "python -m workshop.reset --restore {stamp}，拿回的就是这一份改动。"},
+    "reset.yours": {"en": "your edits to {folders}", "zh": "你对 {folders} 的改动"},
+    "reset.reference": {"en": "exercise {number}'s reference answer in {folders}",
+                        "zh": "{folders} 里练习 {number} 的参考答案"},
     "reset.restored": {"en": "Brought back: \"{message}\".", "zh": "已拿回：“{message}”。"},
     "reset.no_such_stash": {
         "en": "No stash of workshop.reset has the stamp {stamp}: git stash list shows them all.",

@@ -66,7 +66,8 @@ def reset(which, lang):
         return 0, say("reset.nothing", lang, folders=named)
     stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"  # two resets a second apart
     exercise = reference_answer(folders)
-    what = (f"exercise {exercise}'s reference answer" if exercise else "your edits") + f" to {named}"
+    what = (say("reset.reference", lang, number=exercise, folders=named) if exercise
+            else say("reset.yours", lang, folders=named))
     message = f"workshop.reset {which} [{stamp}]: {what}"
     stashed = git("stash", "push", "--include-untracked", "--message", message, "--", *folders)
     if stashed.returncode != 0:
