@@ -1,8 +1,9 @@
 """The circuit breaker in front of step 2's store, and its fault log. Plumbing, not the lesson.
 
 koa-session's store contract (``get``, ``set``, ``destroy``) lets one store wrap
-another, and ``GuardedStore`` is such a store: the same three calls, behind a
-**circuit breaker**, with a **fault log**. A Redis that hangs holds each call for
+another, and ``GuardedStore`` is such a store: the same three calls, and any other
+method of the store it wraps (an exercise's), behind a **circuit breaker**, with a
+**fault log**. A Redis that hangs holds each call for
 the client's timeout, and waitress has a fixed number of worker threads (eight
 here): with many clients, all of them would wait on Redis, and every other
 request, the login page included, would queue behind them for seconds. After a
@@ -25,8 +26,9 @@ import time
 
 import redis
 
-from .redis_faults import as_fault, unreachable
 from step2_redis_session.store import KEY_PREFIX
+
+from .redis_faults import as_fault, unreachable
 from .connection import advice
 from .server import OnceAMinute
 

@@ -17,8 +17,9 @@ from fakeredis import TcpFakeServer
 from fakeredis._clients._tcp_server import TCPFakeRequestHandler
 from redis.connection import parse_url
 
-from .redis_url import DEFAULT_URL, redacted
 from step2_redis_session.store import KEY_PREFIX
+
+from .redis_url import DEFAULT_URL, redacted
 
 #: The commands that the workshop, its exercises' answers (a sorted index of a user's sessions,
 #: counters), redis-py and redis-cli send, and nothing else.

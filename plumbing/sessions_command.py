@@ -9,9 +9,10 @@ import sys
 
 import redis
 
+from step2_redis_session.store import KEY_PREFIX
+
 from .connection import CLIENT_ERRORS, cannot_reach, connect
 from .redis_url import redacted
-from step2_redis_session.store import KEY_PREFIX
 
 
 #: Keys per round trip: SCAN asks for this many, and one pipeline reads them.
