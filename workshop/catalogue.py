@@ -52,10 +52,13 @@ CHECKPOINTS = {
 
 MESSAGES = {
     # workshop.verify
-    "verify.passed": {"en": "✓ {line}", "zh": "✓ {line}"},
+    "verify.passed": {"en": "✓ {id} {line}", "zh": "✓ {id} {line}"},
     "verify.missed": {
-        "en": "✗ {line}\n    seen: {seen}\n    read: {hint}",
-        "zh": "✗ {line}\n    看到的：{seen}\n    请读：{hint}"},
+        "en": "✗ {id} {line}\n{exchange}    seen: {seen}\n    read: {hint}",
+        "zh": "✗ {id} {line}\n{exchange}    看到的：{seen}\n    请读：{hint}"},
+    "verify.exchange": {
+        "en": "    sent: {request}\n    got:  {response}\n    expected: {line}\n",
+        "zh": "    发出的：{request}\n    收到的：{response}\n    预期的：{line}\n"},
     "verify.hint": {"en": "hint {number} of {page}", "zh": "{page} 的提示 {number}"},
     "verify.all_passed": {
         "en": "Exercise {number} passes: every Expected of its page holds. {next}",

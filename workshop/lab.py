@@ -164,6 +164,17 @@ class Lab:
         self.close()
 
 
+#: The last exchange a Browser made (a requests response, which holds its request): verify
+#: forgets it before each check and, on a miss, shows what was sent and what came back.
+#: A check runs alone in its process, so one place is enough.
+last_exchange = None
+
+
+def forget_exchange():
+    global last_exchange
+    last_exchange = None
+
+
 class Browser:
     """A browser of the step, as plain as a curl cookie jar: it keeps what Set-Cookie says."""
 
@@ -174,6 +185,8 @@ class Browser:
     def post(self, path, form=None, **kwargs):
         self.last = requests.post(self.server.url + path, data=form, timeout=10,
                                   cookies=dict(self.cookies), **kwargs)
+        global last_exchange
+        last_exchange = self.last
         for header in set_cookie_headers(self.last):
             name, value, attributes = parse_set_cookie(header)
             if attributes.get("max-age") == "0":

@@ -16,13 +16,16 @@ so on.
 """
 
 import importlib.util
+import re
 import sys
 import time
+from urllib.parse import parse_qsl
 
 from workshop import progress
 from workshop.catalogue import language, say
 from workshop.checkpoints import EXERCISES, exercise_folders, find_exercise
 from workshop.command_line import OneLineParser
+from workshop import lab as lab_module
 from workshop.lab import Lab, Missed
 from workshop.processes import ROOT
 from workshop.room import reporter_from
@@ -46,6 +49,35 @@ def seen_text(missed, lang):
     return seen[lang] if isinstance(seen, dict) else str(seen)
 
 
+#: The headers that tell a learner what happened, of the many a request and an answer carry.
+SENT_HEADERS = ("Cookie", "Origin", "Sec-Fetch-Site", "X-Forwarded-For")
+GOT_HEADERS = ("Set-Cookie", "Location", "Retry-After", "Clear-Site-Data")
+
+
+def shortened(text, length=100):
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= length else text[:length - 1] + "…"
+
+
+def exchange_text(response, line, lang):
+    """The last request a check sent and the answer it got, beside the Expected line: the
+    lines that a miss shows before what it saw (nothing when the check sent no request)."""
+    if response is None:
+        return ""
+    request, indent = response.request, "\n        "
+    sent = [f"{request.method} {request.path_url}"]
+    sent += [f"{name}: {shortened(request.headers[name])}" for name in SENT_HEADERS
+             if name in request.headers]
+    if request.body:
+        body = request.body.decode("utf-8", "replace") if isinstance(request.body, bytes) else request.body
+        sent.append("&".join(f"{name}={value}" for name, value in parse_qsl(body, keep_blank_values=True)))
+    got = [str(response.status_code)]
+    for name in GOT_HEADERS:
+        got += [f"{name}: {shortened(value)}" for value in response.raw.headers.getlist(name)]
+    got.append(repr(shortened(response.text, 80)) if response.text.strip() else "(no body)")
+    return say("verify.exchange", lang, request=indent.join(sent), response=indent.join(got), line=line)
+
+
 def run(folder, lang, tree=ROOT, out=print):
     """Check one exercise on tree, saying each line with out; return (missed, total)."""
     check = load_check(folder)
@@ -58,8 +90,9 @@ def run(folder, lang, tree=ROOT, out=print):
     marked = expectations(check)
     missed = 0
     with Lab(tree) as lab:
-        for expectation in marked:
-            line = expectation.line[lang]
+        for number, expectation in enumerate(marked, start=1):
+            line, check_id = expectation.line[lang], f"{folder[:2]}.{number}"
+            lab_module.forget_exchange()
             try:
                 expectation(lab)
             except Exception as error:  # a Missed; or what the check did not foresee: a miss too
@@ -67,9 +100,11 @@ def run(folder, lang, tree=ROOT, out=print):
                 seen = (seen_text(error, lang) if isinstance(error, Missed)
                         else f"{type(error).__name__}: {error}")
                 hint = say("verify.hint", lang, number=expectation.hint, page=page)
-                out(say("verify.missed", lang, line=line, seen=seen, hint=hint))
+                exchange = exchange_text(lab_module.last_exchange, line, lang)
+                out(say("verify.missed", lang, id=check_id, line=line, exchange=exchange,
+                        seen=seen, hint=hint))
             else:
-                out(say("verify.passed", lang, line=line))
+                out(say("verify.passed", lang, id=check_id, line=line))
     return missed, len(marked)
 
 

@@ -95,6 +95,23 @@ def test_verify_speaks_the_learners_language(clone):
     assert "    seen: " in english.stdout
 
 
+@pytest.mark.parametrize("lang, labels", [
+    ("en", ("    sent: ", "    got:  ", "    expected: ", "    seen: ")),
+    ("zh", ("    发出的：", "    收到的：", "    预期的：", "    看到的："))])
+def test_a_miss_shows_the_request_the_answer_and_the_expected_line(clone, lang, labels):
+    lines = workshop(clone, "workshop.verify", "06", "--lang", lang).stdout.splitlines()
+    first = lines.index(next(line for line in lines if line.startswith("✗ 06.1 ")))
+    missed = lines[first:first + 12]
+    sent, got, expected, seen = (next(i for i, line in enumerate(missed) if line.startswith(label))
+                                 for label in labels)
+    assert sent < got < expected < seen
+    assert missed[sent] == labels[0] + "POST /login"
+    assert "        Sec-Fetch-Site: cross-site" in missed[sent:got]
+    assert missed[got] == labels[1] + "200"  # the steps as committed let it in
+    assert any(line.startswith("        Set-Cookie: bottle.sess=") for line in missed[got:expected])
+    assert missed[expected] == labels[2] + missed[0].split(" ", 2)[2]
+
+
 @pytest.mark.parametrize("args", [["99"], ["01", "--lang", "fr"], ["01", "02"]])
 def test_verify_answers_a_usage_error_in_one_line_with_status_2(clone, args):
     result = workshop(clone, "workshop.verify", *args)

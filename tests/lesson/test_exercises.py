@@ -216,7 +216,7 @@ def test_each_check_passes_a_right_answer_by_another_road(right, copy):
 def test_each_check_fails_on_a_plausible_wrong_answer(wrong, copy):
     folder, edit, expected_miss = WRONG_ANSWERS[wrong]
     missing, _, _ = checked(folder, copy(folder, edit))
-    assert expected_miss in [line.removeprefix("✗ ") for line in missing]
+    assert expected_miss in [line.split(" ", 2)[2] for line in missing]  # "✗ 06.3 the line"
 
 
 # The reference answers, where the embedded Redis and a check cannot go.
