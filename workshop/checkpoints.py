@@ -5,6 +5,8 @@ with its line) or an exercise's: ex01, ex02 …, one for each folder of
 exercises/ that holds a check.py.
 """
 
+import re
+
 from workshop.catalogue import CHECKPOINTS
 from workshop.processes import ROOT
 
@@ -38,3 +40,10 @@ def all_checkpoints():
 def known(checkpoint):
     """Whether checkpoint is one the workshop has."""
     return isinstance(checkpoint, str) and checkpoint in all_checkpoints()
+
+
+def known_check(check_id):
+    """Whether check_id names one Expected of an exercise the workshop has: 06.3 is exercise
+    06's third (verify numbers them in its lines; a page has fewer than a hundred)."""
+    match = isinstance(check_id, str) and re.fullmatch(r"(\d\d)\.([1-9]\d?)", check_id)
+    return bool(match) and f"ex{match.group(1)}" in exercise_checkpoints()

@@ -6,7 +6,10 @@ checkpoint, filling in as they are reached (the page asks for its state.json
 every two seconds). Learners join with WORKSHOP_ROOM=<that URL> and
 WORKSHOP_NAME=<a name> (or --room and --name) on python -m workshop.coach and
 python -m workshop.verify, which POST each checkpoint to the room's report as
-{"name": …, "checkpoint": …}, and nothing else.
+{"name": …, "checkpoint": …}, and nothing else. verify also reports, for each run
+on one exercise that misses, the first check it missed, as {"name": …, "missed":
+"06.3"}: the board shows, in that exercise's column, the last check missed and how
+many runs missed it, so that the organiser walks to whoever is stuck on 06.3.
 
 It runs on a shared Wi-Fi, so it trusts nothing it is sent, and anyone with the
 URL can write any row: it is a board of what learners say, not a proof. A wrong
@@ -38,7 +41,7 @@ import waitress
 from waitress.channel import HTTPChannel
 
 from workshop.catalogue import language, say
-from workshop.checkpoints import all_checkpoints, known
+from workshop.checkpoints import all_checkpoints, known, known_check
 
 MAX_BODY = 2048
 MAX_NAME = 32
@@ -98,6 +101,7 @@ table {{ border-collapse: collapse; }}
 th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: center; }}
 th.name, td.name {{ text-align: left; }}
 td.done {{ background: #c8f0c8; }}
+td.tried {{ background: #f8e0c0; }}
 </style></head>
 <body>
 <h1>{title}</h1>
@@ -130,8 +134,9 @@ async function refresh() {{
       for (const column of columns) {{
         const td = document.createElement('td');
         const done = state.learners[name].includes(column);
-        td.textContent = done ? '✓' : '';
-        if (done) td.className = 'done';
+        const tried = (state.missed[name] || {{}})[column];  // [the last check missed, runs that missed it]
+        td.textContent = done ? '✓' : tried ? '✗ ' + tried[0] + ' ×' + tried[1] : '';
+        td.className = done ? 'done' : tried ? 'tried' : '';
         tr.appendChild(td);
       }}
       rows.appendChild(tr);
@@ -151,16 +156,19 @@ setInterval(refresh, 2000);
 
 
 class Board:
-    """The room's state: {name: [checkpoint, …]}, in memory, and the code of its URL."""
+    """The room's state, in memory, and the code of its URL: {name: [checkpoint, …]}, and for
+    each name the checks that verify runs missed: {name: {"06.3": runs that missed it}}."""
 
     def __init__(self, code=None):
         self.code = code or secrets.token_urlsafe(12)
         self.learners = {}
+        self.misses = {}
+        self._last_missed = {}  # name: {"ex06": "06.3"}, the last check missed in each exercise
         self._names_of = {}  # address: the names it put on the board
         self._lock = threading.Lock()
 
-    def report(self, name, checkpoint, address="-"):
-        """Note it; an HTTP status and a short text."""
+    def report(self, name, checkpoint=None, address="-", missed=None):
+        """Note a checkpoint reached, or a check missed (06.3); an HTTP status and a short text."""
         with self._lock:
             if name not in self.learners:
                 names = self._names_of.setdefault(address, set())
@@ -170,8 +178,12 @@ class Board:
                     return 429, "the board is full"
                 names.add(name)
             done = self.learners.setdefault(name, [])
-            if checkpoint not in done:
+            if checkpoint is not None and checkpoint not in done:
                 done.append(checkpoint)
+            if missed is not None:  # at most one count per check of the workshop's: bounded
+                counts = self.misses.setdefault(name, {})
+                counts[missed] = counts.get(missed, 0) + 1
+                self._last_missed.setdefault(name, {})[f"ex{missed[:2]}"] = missed
         return 204, ""
 
     def remove(self, name):
@@ -179,18 +191,34 @@ class Board:
         with self._lock:
             for names in self._names_of.values():
                 names.discard(name)
+            self.misses.pop(name, None)
+            self._last_missed.pop(name, None)
             return self.learners.pop(name, None) is not None
 
     def state(self):
+        """What the page shows: the checkpoints of each name, and for each exercise that a name
+        has tried and not passed, [the last check missed, how many runs missed it]."""
         with self._lock:
-            return {"learners": {name: list(done) for name, done in self.learners.items()}}
+            missed = {}
+            for name, last in self._last_missed.items():
+                open_ones = {exercise: [check, self.misses[name][check]]
+                             for exercise, check in last.items()
+                             if exercise not in self.learners[name]}
+                if open_ones:
+                    missed[name] = open_ones
+            return {"learners": {name: list(done) for name, done in self.learners.items()},
+                    "missed": missed}
 
     def table(self):
         """The board as text, for the terminal: a line per learner, then each column's count."""
-        state, columns = self.state()["learners"], all_checkpoints()
-        lines = [f"{name}: {', '.join(done)}" for name, done in sorted(state.items())]
-        lines.append(" · ".join(f"{column} {sum(column in done for done in state.values())}/"
-                                f"{len(state)}" for column in columns))
+        state, columns = self.state(), all_checkpoints()
+        learners = state["learners"]
+        lines = []
+        for name, done in sorted(learners.items()):
+            tried = [f"✗ {check} ×{runs}" for check, runs in state["missed"].get(name, {}).values()]
+            lines.append(f"{name}: {', '.join(done + tried)}")
+        lines.append(" · ".join(f"{column} {sum(column in done for done in learners.values())}/"
+                                f"{len(learners)}" for column in columns))
         return "\n".join(lines)
 
 
@@ -236,15 +264,20 @@ def board_app(board, lang):
             report = json.loads(environ["wsgi.input"].read(length).decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
             return "400 Bad Request", "not JSON\n"
-        if not isinstance(report, dict) or set(report) != {"name", "checkpoint"}:
-            return "400 Bad Request", 'send {"name": ..., "checkpoint": ...} and nothing else\n'
+        if not isinstance(report, dict) or set(report) not in ({"name", "checkpoint"},
+                                                                {"name", "missed"}):
+            return "400 Bad Request", ('send {"name": ..., "checkpoint": ...} or {"name": ..., '
+                                       '"missed": ...}, and nothing else\n')
         name = clean_name(report["name"])
         if name is None:
             return "400 Bad Request", ("a name is 1 to 32 characters of plain text: no control, "
                                        "zero-width or bidi character\n")
-        if not known(report["checkpoint"]):
+        if "missed" in report and not known_check(report["missed"]):
+            return "400 Bad Request", "no such check\n"
+        if "checkpoint" in report and not known(report["checkpoint"]):
             return "400 Bad Request", "no such checkpoint\n"
-        status, text = board.report(name, report["checkpoint"], environ.get("REMOTE_ADDR", "-"))
+        status, text = board.report(name, report.get("checkpoint"), environ.get("REMOTE_ADDR", "-"),
+                                    missed=report.get("missed"))
         return {204: "204 No Content", 429: "429 Too Many Requests"}[status], text
 
     return app
@@ -291,7 +324,7 @@ class Reporter:
     report() only puts the checkpoint in a queue: the step's requests never
     wait on the board. A board that is down, slow or silent costs each report
     REPORT_TIMEOUT in that thread, and is said once in the terminal. Only the
-    learner's chosen name and the checkpoint's name are sent.
+    learner's chosen name and a checkpoint's name (or a check's id, 06.3) are sent.
     """
 
     def __init__(self, room, name, lang, out=print):
@@ -302,7 +335,11 @@ class Reporter:
         threading.Thread(target=self._send_all, daemon=True).start()
 
     def report(self, checkpoint):
-        self._queue.put(checkpoint)
+        self._queue.put({"checkpoint": checkpoint})
+
+    def report_miss(self, check_id):
+        """A verify run that missed check_id (06.3): the first check it missed."""
+        self._queue.put({"missed": check_id})
 
     def flush(self, timeout=REPORT_TIMEOUT + 1):
         """Wait until the queue is sent, or timeout: for a command that ends (verify)."""
@@ -316,7 +353,7 @@ class Reporter:
             if isinstance(item, threading.Event):
                 item.set()
                 continue
-            body = json.dumps({"name": self.name, "checkpoint": item}).encode()
+            body = json.dumps({"name": self.name, **item}).encode()
             request = urllib.request.Request(self.url, data=body, method="POST",
                                              headers={"Content-Type": "application/json"})
             try:

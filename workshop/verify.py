@@ -79,16 +79,17 @@ def exchange_text(response, line, lang):
 
 
 def run(folder, lang, tree=ROOT, out=print):
-    """Check one exercise on tree, saying each line with out; return (missed, total)."""
+    """Check one exercise on tree, saying each line with out; return (the ids of the checks
+    missed, how many there are)."""
     check = load_check(folder)
     page = f"exercises/{folder}/{'README.zh-CN.md' if lang == 'zh' else 'README.md'}"
     missing = [package for package in getattr(check, "NEEDS", ())
                if importlib.util.find_spec(package) is None]
     if missing:
         out(say("verify.needs", lang, number=folder[:2], package=", ".join(missing)))
-        return 1, 1
+        return [None], 1  # not checked: no pass, and no check to name
     marked = expectations(check)
-    missed = 0
+    missed = []
     with Lab(tree) as lab:
         for number, expectation in enumerate(marked, start=1):
             line, check_id = expectation.line[lang], f"{folder[:2]}.{number}"
@@ -96,7 +97,7 @@ def run(folder, lang, tree=ROOT, out=print):
             try:
                 expectation(lab)
             except Exception as error:  # a Missed; or what the check did not foresee: a miss too
-                missed += 1
+                missed.append(check_id)
                 seen = (seen_text(error, lang) if isinstance(error, Missed)
                         else f"{type(error).__name__}: {error}")
                 hint = say("verify.hint", lang, number=expectation.hint, page=page)
@@ -143,7 +144,7 @@ def main(argv=None):
         for folder in exercise_folders():
             missed, total = run(folder, lang, out=lambda line: None)
             key = "verify.list_missing" if missed else "verify.list_passes"
-            print(say(key, lang, folder=folder, missed=missed, total=total), flush=True)
+            print(say(key, lang, folder=folder, missed=len(missed), total=total), flush=True)
             if not missed:
                 passed(folder, reporter)
         print(say("verify.list_next", lang))
@@ -156,7 +157,10 @@ def main(argv=None):
     missed, total = run(folder, lang, out=lambda line: print(line, flush=True))
     took = say("verify.took", lang, seconds=time.monotonic() - start)
     if missed:
-        print(say("verify.some_missed", lang, missed=missed, total=total, number=folder[:2]), took)
+        print(say("verify.some_missed", lang, missed=len(missed), total=total, number=folder[:2]), took)
+        if reporter and missed[0]:  # where this learner is stuck, for the board
+            reporter.report_miss(missed[0])
+            reporter.flush()
         return 1
     passed(folder, reporter)
     print(say("verify.all_passed", lang, number=folder[:2], next=next_line(folder, lang)), took)

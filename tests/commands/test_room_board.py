@@ -89,6 +89,11 @@ def test_thirty_learners_reporting_at_once_are_all_on_the_board(board):
      "application/json", None, 400),
     ("a key more", {"name": "a", "checkpoint": "step1-login", "cookie": "x"}, "application/json",
      None, 400),
+    ("a checkpoint and a check", {"name": "a", "checkpoint": "step1-login", "missed": "06.1"},
+     "application/json", None, 400),
+    ("no such exercise", {"name": "a", "missed": "99.1"}, "application/json", None, 400),
+    ("no such check", {"name": "a", "missed": "06.0"}, "application/json", None, 400),
+    ("a check that is not text", {"name": "a", "missed": 6.1}, "application/json", None, 400),
     ("not JSON", None, "application/json", b"name=a&checkpoint=step1-login", 400),
     ("not an object", ["a", "step1-login"], "application/json", None, 400),
     ("a body over 2 KB", None, "application/json",
@@ -97,14 +102,14 @@ def test_thirty_learners_reporting_at_once_are_all_on_the_board(board):
 ])
 def test_bad_input_is_refused_and_nothing_is_stored(board, case, body, content_type, raw, status):
     assert report(board.room, body, content_type, raw).status_code == status
-    assert state(board.room) == {"learners": {}}
+    assert state(board.room) == {"learners": {}, "missed": {}}
 
 
 def test_a_wrong_code_is_no_room(board):
     wrong = board.room.rsplit("/", 1)[0] + "/guessed"
     assert report(wrong, {"name": "a", "checkpoint": "step1-login"}).status_code == 404
     assert requests.get(wrong, timeout=5).status_code == 404
-    assert state(board.room) == {"learners": {}}
+    assert state(board.room) == {"learners": {}, "missed": {}}
 
 
 def test_names_are_shown_as_text_never_as_html(board):
@@ -229,13 +234,13 @@ def test_a_board_that_never_answers_costs_the_step_nothing(tmp_path):
 def test_a_name_that_is_not_plain_text_is_refused_and_breaks_nothing(board, name):
     assert report(board.room, {"name": name, "checkpoint": "step1-login"}).status_code == 400
     assert report(board.room, {"name": "Bob", "checkpoint": "step1-login"}).status_code == 204
-    assert state(board.room) == {"learners": {"Bob": ["step1-login"]}}
+    assert state(board.room)["learners"] == {"Bob": ["step1-login"]}
 
 
 def test_lookalike_names_are_one_row(board):
     for name in ("Alice", "Ａｌｉｃｅ", " Alice ", "Ａlice"):  # fullwidth letters are NFKC's Alice
         assert report(board.room, {"name": name, "checkpoint": "step1-login"}).status_code == 204
-    assert state(board.room) == {"learners": {"Alice": ["step1-login"]}}
+    assert state(board.room)["learners"] == {"Alice": ["step1-login"]}
 
 
 def test_one_laptop_cannot_fill_the_room(board):
@@ -328,6 +333,7 @@ def test_the_organiser_removes_a_row_and_ctrl_c_prints_the_table(tmp_path):
         wait_until(lambda: report(room, {"name": "stale", "checkpoint": "step1-login"})
                    .status_code == 204, "the board")
         report(room, {"name": "kept", "checkpoint": "step1-login"}, laptop=2)
+        report(room, {"name": "kept", "missed": "02.1"}, laptop=2)
         process.stdin.write("remove stale\n")
         process.stdin.flush()
         wait_until(lambda: "stale" not in state(room)["learners"], "the row's removal")
@@ -336,7 +342,7 @@ def test_the_organiser_removes_a_row_and_ctrl_c_prints_the_table(tmp_path):
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=10)
     assert "Removed stale from the board." in out
-    assert "kept: step1-login" in out and "step1-login 1/1" in out
+    assert "kept: step1-login, ✗ 02.1 ×1" in out and "step1-login 1/1" in out
 
 
 def test_a_name_from_a_terminal_that_is_not_utf8_is_refused_by_the_coach(tmp_path):
@@ -349,15 +355,34 @@ def test_a_name_from_a_terminal_that_is_not_utf8_is_refused_by_the_coach(tmp_pat
     assert result.returncode == 1 and "plain text" in result.stderr
 
 
+def test_verify_reports_where_a_learner_is_stuck_until_the_exercise_passes(board, tmp_path):
+    """Each run of verify 06 that misses sends its first missed check; the board counts the runs
+    in exercise 06's column, and a pass of 06 replaces them with its ✓."""
+    env = {**os.environ, "WORKSHOP_ROOM": board.room, "WORKSHOP_NAME": "stuck learner",
+           "WORKSHOP_PROGRESS": str(tmp_path / "progress.json"), "LANG": "C.UTF-8"}
+    for _ in range(2):  # the steps as committed: no answer to 06 yet
+        result = subprocess.run([sys.executable, "-m", "workshop.verify", "06"], env=env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1 and "✗ 06.1 " in result.stdout
+    assert state(board.room) == {"learners": {"stuck learner": []},
+                                 "missed": {"stuck learner": {"ex06": ["06.1", 2]}}}
+    assert report(board.room, {"name": "stuck learner", "checkpoint": "ex06"}).status_code == 204
+    assert state(board.room)["missed"] == {}
+
+
 def test_the_page_at_the_printed_url_shows_a_learner_in_chromium(board, browser):
     """The exact URL that workshop.room printed, trailing slash and all, and the same without it:
-    the page fetches its state by its whole path, and a learner who reports appears."""
+    the page fetches its state by its whole path, and a learner who reports appears, with the
+    check they missed in its exercise's column."""
     printed = re.search(r"http://\S+/r/[\w-]+/", board.output()).group(0)
     assert report(board.room, {"name": "learner one", "checkpoint": "step1-login"}).status_code == 204
+    for _ in range(4):
+        assert report(board.room, {"name": "learner one", "missed": "06.3"}).status_code == 204
     for url in (printed, printed.rstrip("/")):
         page = browser.new_page()
         page.goto(url)
         page.wait_for_function("document.getElementById('rows').innerText.includes('learner one')")
         assert "step1-login 1/1" in page.inner_text("#head")
+        assert "✗ 06.3 ×4" in page.inner_text("#rows") and "ex06 0/1" in page.inner_text("#head")
         assert "WORKSHOP_ROOM=" in page.inner_text("#join")
         page.close()
