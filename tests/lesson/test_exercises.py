@@ -52,7 +52,7 @@ def committed(tmp_path_factory):
 @pytest.fixture
 def copy(committed, tmp_path):
     """copy(exercise=None, edits={}): the committed steps, the exercise's answer applied, and
-    each edit made: {path: (text, replaced by)}."""
+    each edit made: {path: (text, replaced by)}, or {path: [(text, replaced by), …]}."""
     def make(exercise=None, edits=None):
         tree = tmp_path / (exercise or "as-committed")
         for folder in ("step1_cookie_session", "step2_redis_session", "shared", "plumbing"):
@@ -60,10 +60,12 @@ def copy(committed, tmp_path):
         if exercise:
             subprocess.run(["git", "apply", str(ROOT / "exercises" / exercise / "solution.patch")],
                            cwd=tree, check=True, capture_output=True)
-        for path, (old, new) in (edits or {}).items():
+        for path, changes in (edits or {}).items():
             text = (tree / path).read_text()
-            assert old in text, f"the edit of {path} finds nothing to change"
-            (tree / path).write_text(text.replace(old, new))
+            for old, new in changes if isinstance(changes, list) else [changes]:
+                assert old in text, f"the edit of {path} finds nothing to change: {old[:40]!r}"
+                text = text.replace(old, new)
+            (tree / path).write_text(text)
         return tree
     return make
 
@@ -107,6 +109,10 @@ WRONG_ANSWERS = {
     "02: the user's other browser left logged in": ("02-log-out-everywhere", {STORE: (
         "self.redis.zrange(index, 0, -1)", "self.redis.zrange(index, 0, 0)")},
         "The user's other browser is logged out too: its next login is a first"),
+    "02: every session of every user ended": ("02-log-out-everywhere", {STORE: (
+        "for sid in self.redis.zrange(index, 0, -1):",
+        "for sid in [key[len(KEY_PREFIX):] for key in self.redis.scan_iter(KEY_PREFIX + '*')]:")},
+        "Another user stays logged in"),
     "03: a __Host- cookie without Secure": ("03-production-cookie", {
         "step1_cookie_session/__main__.py": ('secure=True', 'secure=False')},
         "It is Secure, with Path=/ and no Domain, as a browser demands of __Host-"),
@@ -123,6 +129,12 @@ WRONG_ANSWERS = {
             'encryption_key=None if os.environ.get("SESSION_KEY") else "")\n'
             '        sessions = CookieSession(signed=True, secret=os.environ["SESSION_KEY"])')},
         "The cookie shows nothing of the session, in base64 or not"),
+    "04: a Fernet key made from any phrase": ("04-encrypted-cookie", {
+        "step1_cookie_session/__main__.py": [("import os\n", "import base64\nimport hashlib\nimport os\n"), (
+            'encryption_key=os.environ.get("SESSION_KEY", ""))',
+            'encryption_key=base64.urlsafe_b64encode(hashlib.sha256(\n'
+            '                                     os.environ.get("SESSION_KEY", "").encode()).digest()))')]},
+        "A key that Fernet did not make is refused at start-up"),
     "05: an unsalted SHA-256 of the password": ("05-check-the-password", {STORE: (
         "        memory = 128", "        return hashlib.sha256(psd.encode()).digest()\n"
                                 "        memory = 128")},
@@ -181,6 +193,25 @@ SLIDING_WINDOW = '''    def attempt(self, usr, address):
 
 '''
 MAIN2 = "step2_redis_session/__main__.py"
+PBKDF2 = '''    def check(self, usr, psd):
+        """PBKDF2-HMAC-SHA256 at OWASP's 600,000 rounds: salt$hash in a field of a Redis hash."""
+        key = "USER:" + usr
+        salt = os.urandom(16)
+        made = salt.hex() + "$" + self._hash(psd, salt).hex()
+        if self.redis.hsetnx(key, "pbkdf2", made):
+            return True
+        stored = self.redis.hget(key, "pbkdf2")
+        stored = stored.decode() if isinstance(stored, bytes) else stored
+        salt_hex, _, digest = stored.partition("$")
+        return hmac.compare_digest(self._hash(psd, bytes.fromhex(salt_hex)).hex(), digest)
+
+    @staticmethod
+    def _hash(psd, salt):
+        with HASHES_AT_ONCE:
+            return hashlib.pbkdf2_hmac("sha256", psd.encode(), salt, 600_000)
+
+
+'''
 RIGHT_ANSWERS = {
     "01: GETEX sent by execute_command": ("01-idle-timeout", {STORE: (
         "self.redis.getex(KEY_PREFIX + key, ex=self.idle)",
@@ -189,6 +220,25 @@ RIGHT_ANSWERS = {
         'type=int, default=1800,',
         'type=lambda text: int(text) if int(text) >= 1 else parser.error('
         '"--idle-timeout must be at least 1 second"), default=1800,')}),
+    "02: a set per user, not a sorted set": ("02-log-out-everywhere", {STORE: [
+        ("pipe.zadd(index, {key: now + max_age})", "pipe.sadd(index, key)"),
+        ('            pipe.zremrangebyscore(index, "-inf", now)\n', ""),
+        ("self.redis.zrem(index_key(sess), key)", "self.redis.srem(index_key(sess), key)"),
+        ("self.redis.zrange(index, 0, -1)", "self.redis.smembers(index)"),
+        ("self.redis.zrem(index, sid)", "self.redis.srem(index, sid)")]}),
+    "03: the attributes in another order and in lower case": ("03-production-cookie", {
+        "step1_cookie_session/session.py": (
+            """flags = (f"; Path=/{'; HttpOnly' if httponly else ''}; SameSite={samesite}"
+                 f"{'; Secure' if secure else ''}")""",
+            """flags = (f"{'; secure' if secure else ''}; samesite={samesite.lower()}"
+                 f"{'; httponly' if httponly else ''}; path=/")""")}),
+    "04: Fernet over the base64, not the JSON": ("04-encrypted-cookie", {
+        "step1_cookie_session/session.py": [
+            ('value = base64.b64encode(self._fernet.decrypt(value.encode("ascii"))).decode()',
+             'value = self._fernet.decrypt(value.encode("ascii")).decode("ascii")'),
+            ('value = self._fernet.encrypt(base64.b64decode(value)).decode("ascii")',
+             'value = self._fernet.encrypt(value.encode("ascii")).decode("ascii")')]}),
+    "05: PBKDF2 in a Redis hash, not scrypt in JSON": ("05-check-the-password", "pbkdf2"),
     "06: Origin alone, Sec-Fetch-Site ignored": ("06-stop-login-csrf", {
         "step2_redis_session/app.py": ('site = request.get_header("Sec-Fetch-Site")',
                                        'site = None')}),
@@ -199,13 +249,15 @@ RIGHT_ANSWERS = {
 @pytest.mark.parametrize("right", RIGHT_ANSWERS)
 def test_each_check_passes_a_right_answer_by_another_road(right, copy):
     folder, edits = RIGHT_ANSWERS[right]
-    if edits == "sliding window":  # a block of methods replaced whole
+    if edits in ("sliding window", "pbkdf2"):  # a block of methods replaced whole
+        first, block, following = {
+            "sliding window": ("    def attempt(self, usr, address):", SLIDING_WINDOW, "class RedisStore:"),
+            "pbkdf2": ("    def check(self, usr, psd):", PBKDF2, "class RedisStore:")}[edits]
         tree = copy(folder)
         store = tree / STORE
         text = store.read_text()
-        start = text.index("    def attempt(self, usr, address):")
-        end = text.index("class RedisStore:")
-        store.write_text("import time\n" + text[:start] + SLIDING_WINDOW + text[end:])
+        start, end = text.index(first), text.index(following)
+        store.write_text("import time\n" + text[:start] + block + text[end:])
     else:
         tree = copy(folder, edits)
     missing, missed, total = checked(folder, tree)
