@@ -9,18 +9,29 @@ python -m workshop.progress, and reports it to the room's board if you joined
 one (workshop/room.py).
 
 To tell a cookie that the step issued from one you forged, the coach keeps
-fingerprints (SHA-256) of the cookies the step set and the ones a logout
-cleared: the coach remembers, the step does not, for as long as it runs. It
-never prints, stores or sends a cookie's value, an id, a name or a password.
+fingerprints (SHA-256) of the cookies the step set, of the names step 1 gave
+them to, and of the ones a logout cleared: the coach remembers, the step does
+not. It keeps them in .workshop/coach-memory.json beside your progress (Memory,
+below), so that a restarted coach still knows a cookie from an earlier run, and
+python -m workshop.progress --reset forgets them. A fingerprint is not the
+value, but a short name can be guessed back from its own, so they stay on this
+laptop: the coach never prints or sends a cookie's value, an id, a name or a
+password, nor their fingerprints.
+
+What it cannot know, it does not claim: a step 1 cookie made before this run
+of the coach started (by a run without it, say) is never called a forgery, and
+an id that a run of step 2 without the coach issued is one it has not seen.
 """
 
 import base64
 import binascii
 import hashlib
 import importlib
+import atexit
 import json
 import sys
 import threading
+import time
 
 from step1_cookie_session.app import FIRST_LOGIN, WELCOME as WELCOME_NAME
 from workshop import progress
@@ -65,13 +76,74 @@ def usr_in(value):
     return session.get("usr") if isinstance(session, dict) else None
 
 
+def issued_before(value, moment_ms):
+    """Whether a step 1 cookie says it was issued before moment_ms (its _expire less its
+    _maxAge, as step 1 stamps it); False when it says nothing that can be read."""
+    try:
+        session = json.loads(base64.b64decode(value, validate=True))
+        return session["_expire"] - session["_maxAge"] < moment_ms
+    except (ValueError, binascii.Error, KeyError, TypeError):
+        return False
+
+
+class Memory:
+    """The coach's fingerprints, {kind: [fingerprint, …]}, kept in a file across its runs.
+
+    A kind keeps its newest KEPT fingerprints. The file is written by a thread of its own
+    (and once more at exit), never in a request's way.
+    """
+
+    KEPT = 2000
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            found = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            found = {}
+        self.kinds = {kind: dict.fromkeys(marks) for kind, marks in found.items()
+                      if isinstance(marks, list)} if isinstance(found, dict) else {}
+        self._changed = threading.Event()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._write_when_changed, daemon=True).start()
+        atexit.register(self.write)
+
+    def add(self, kind, mark):
+        with self._lock:
+            marks = self.kinds.setdefault(kind, {})
+            marks.pop(mark, None)
+            marks[mark] = None  # the newest last
+            while len(marks) > self.KEPT:
+                del marks[next(iter(marks))]
+        self._changed.set()
+
+    def holds(self, kind, mark):
+        return mark in self.kinds.get(kind, {})
+
+    def write(self):
+        with self._lock:
+            text = json.dumps({kind: list(marks) for kind, marks in self.kinds.items()})
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            self.path.write_text(text, "utf-8")
+        except OSError:  # a folder that cannot be written: the coach remembers this run only
+            pass
+
+    def _write_when_changed(self):
+        while True:
+            self._changed.wait()
+            self._changed.clear()
+            self.write()
+
+
 class Coach:
     """The middleware: the step's app, watched. checkpoint() is where a checkpoint is said."""
 
     def __init__(self, app, step, lang, signed=False, reporter=None, out=print):
         self.app, self.step, self.lang, self.signed = app, step, lang, signed
         self.reporter, self.out = reporter, out
-        self.issued, self.cleared, self.names = set(), set(), set()
+        self.memory = Memory(progress.coach_memory_file())
+        self.started_ms = time.time() * 1000
         self.said, self.said_503 = set(), False
         self._lock = threading.Lock()
 
@@ -106,39 +178,49 @@ class Coach:
                 self.checkpoint("step2-recovered")
             path = environ.get("PATH_INFO", "")
             if path == "/logout" and sent and answer_cookies.get("bottle.sess", ("", False))[1]:
-                self.cleared.add(fingerprint(sent))
+                self.memory.add("cleared", fingerprint(sent))
             if path != "/login" or status != 200:
                 return
             if text == FIRST_LOGIN:
                 value, cleared = answer_cookies.get("bottle.sess", ("", True))
                 if value and not cleared:
-                    self.issued.add(fingerprint(value))
-                    self.names.add(usr_in(value) if step == "step1" else None)
+                    self.memory.add("issued", fingerprint(value))
+                    if step == "step1":
+                        self.memory.add("names", fingerprint(str(usr_in(value))))
+                    signature = answer_cookies.get("bottle.sess.sig", ("", True))[0]
+                    if signature:
+                        self.memory.add("signatures", fingerprint(signature))
                     self.checkpoint(f"{step}-login")
                 if sent:
-                    self.refused(step, sent)
+                    self.refused(step, sent, request_cookies(environ).get("bottle.sess.sig"))
             elif text.startswith(WELCOME) and sent:
                 self.welcomed(step, sent, text[len(WELCOME):])
 
     def welcomed(self, step, sent, name):
         mark = fingerprint(sent)
-        if mark in self.cleared and step == "step1":
+        if self.memory.holds("cleared", mark) and step == "step1":
             self.checkpoint("step1-replayed")
-        elif mark in self.issued:
+        elif self.memory.holds("issued", mark):
             self.checkpoint(f"{step}-welcome")
-        elif step == "step1" and name not in self.names:
+        elif (step == "step1" and not self.memory.holds("names", fingerprint(name))
+              and not issued_before(sent, self.started_ms)):
             # Welcomed by a name that step 1 never gave a cookie to: an edit. (A cookie
-            # pasted from the Koa app, for a name that was logged in here, is not.)
+            # pasted from the Koa app, for a name that was logged in here, is not; nor is
+            # one from before this run, which a run without the coach may have issued.)
             self.checkpoint("step1-forged")
 
-    def refused(self, step, sent):
+    def refused(self, step, sent, signature=None):
         """A first login although the request carried a cookie: what did the step refuse?"""
         mark = fingerprint(sent)
-        if step == "step1" and self.signed and mark not in self.issued:
-            self.checkpoint("step1-signed-refused")
-        elif step == "step2" and mark in self.cleared:
+        if step == "step1" and self.signed:
+            # An edit is a cookie the step never set, under a signature that it did set. An
+            # unsigned cookie from before --signed is refused too, and proves nothing.
+            if (signature and self.memory.holds("signatures", fingerprint(signature))
+                    and not self.memory.holds("issued", mark)):
+                self.checkpoint("step1-signed-refused")
+        elif step == "step2" and self.memory.holds("cleared", mark):
             self.checkpoint("step2-replay-refused")
-        elif step == "step2" and mark not in self.issued:
+        elif step == "step2" and not self.memory.holds("issued", mark):
             self.checkpoint("step2-forged-refused")
 
     def checkpoint(self, name):

@@ -5,7 +5,8 @@ note each checkpoint you reach in .workshop/progress.json, in the workshop's
 folder (git ignores it). This shows them, step by step, done or not; --reset
 forgets them all, and the hints taken too (python -m workshop.hint). Only the
 checkpoints' names and times, and how many hints of each exercise were shown,
-are kept: never a cookie, an id, a name or a password.
+are kept: never a cookie, an id, a name or a password. --reset also forgets the
+coach's fingerprints of the cookies it saw (.workshop/coach-memory.json).
 """
 
 import json
@@ -23,6 +24,11 @@ from workshop.processes import ROOT
 #: Where the checkpoints are kept; WORKSHOP_PROGRESS names another file (the tests' own).
 FILE = Path(os.environ.get("WORKSHOP_PROGRESS") or ROOT / ".workshop" / "progress.json")
 _lock = threading.Lock()
+
+
+def coach_memory_file():
+    """Where the coach keeps the fingerprints of the cookies it saw: beside the progress file."""
+    return FILE.with_name("coach-memory.json")
 
 
 def _read():
@@ -84,6 +90,7 @@ def main(argv=None):
     lang = language(args.lang)
     if args.reset:
         FILE.unlink(missing_ok=True)
+        coach_memory_file().unlink(missing_ok=True)
         print(say("progress.reset", lang))
         return 0
     done = reached()

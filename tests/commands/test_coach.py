@@ -143,7 +143,10 @@ def test_nothing_said_kept_or_sent_holds_a_cookie_an_id_a_name_or_a_password(own
     browser.post("/login", ZHANG_SAN)
     value = browser.cookies["bottle.sess"]
     browser.post("/login", ZHANG_SAN)
-    everything = "\n".join(heard.lines + heard.reported) + own_progress.read_text()
+    browser.app.memory.write()
+    kept = (own_progress.parent / "coach-memory.json").read_text()
+    assert len(json.loads(kept)["issued"]) == 1  # a fingerprint: SHA-256, not the value
+    everything = "\n".join(heard.lines + heard.reported) + own_progress.read_text() + kept
     for secret in (value, value[:12], "张三", "123"):
         assert secret not in everything
 
@@ -184,3 +187,49 @@ def test_a_checkpoint_reached_in_an_earlier_run_is_not_announced_again(own_progr
     again.post("/login", ZHANG_SAN)
     assert len(heard.lines) == 1 and heard_again.lines == []
     assert heard_again.reported == ["step1-login"]  # a board that restarted still hears it
+
+
+def end_the_run(browser):
+    """The coach's fingerprints written, as they are when a run of it ends."""
+    browser.app.memory.write()
+
+
+def test_a_cookie_from_an_earlier_run_is_no_forgery(own_progress):
+    browser, _ = step1()
+    browser.post("/login", ZHANG_SAN)
+    end_the_run(browser)
+    again, heard = step1()
+    assert sent_with(again, f"bottle.sess={browser.cookies['bottle.sess']}").text == "欢迎，张三"
+    assert heard.reported == ["step1-welcome"]
+
+
+def test_a_cookie_from_a_run_without_the_coach_is_no_forgery(own_progress):
+    uncoached = TestApp(step1_cookie_session.app.create_app(CookieSession()))
+    uncoached.post("/login", {"usr": "李四", "psd": "pw"})
+    time.sleep(0.01)  # the coach starts after that cookie was issued
+    browser, heard = step1()
+    value = uncoached.cookies["bottle.sess"]
+    assert sent_with(browser, f"bottle.sess={value}").text == "欢迎，李四"
+    assert "step1-forged" not in heard.reported
+
+
+def test_an_unsigned_cookie_refused_by_signed_mode_is_no_edit(own_progress):
+    """Switching to --signed with the unsigned cookie still in the browser: refused, but
+    nothing was edited; the edit comes after, under a signature the step set."""
+    unsigned, _ = step1()
+    unsigned.post("/login", ZHANG_SAN)
+    browser, heard = step1(signed=True)
+    assert sent_with(browser, f"bottle.sess={unsigned.cookies['bottle.sess']}").text == "您第一次登录系统"
+    assert "step1-signed-refused" not in heard.reported
+
+
+def test_an_id_it_issued_refused_after_redis_lost_it_is_not_invented(own_redis_server, own_progress):
+    """An embedded Redis restarts empty with step 2, and the coach with it: the id the browser
+    still holds was issued, not invented."""
+    browser, _ = step2(own_redis_server.url)
+    browser.post("/login", ZHANG_SAN)
+    end_the_run(browser)
+    own_redis_server.client().flushall()
+    again, heard = step2(own_redis_server.url)
+    assert sent_with(again, f"bottle.sess={browser.cookies['bottle.sess']}").text == "您第一次登录系统"
+    assert "step2-forged-refused" not in heard.reported
