@@ -13,6 +13,7 @@ import os
 from .connection import (connect_or_exit, eviction, persistence, ping_redis, tls_warning)
 from .embedded import check_embeddable, start_embedded_redis
 from .redis_url import DEFAULT_URL, chosen_redis_url, redacted
+from . import reloader
 from .server import add_server_arguments, bind, serve
 from .sessions_command import clear_sessions, show_sessions
 
@@ -35,6 +36,13 @@ def start_with_redis(prog, description, add_options, build, max_body, argv=None,
     if args.embedded_redis:
         check_embeddable(url.text, cluster)
     client = connect_or_exit(url.text, cluster, pipeline=args.pipeline or None)
+    if args.reload and not reloader.in_child():
+        # The embedded Redis lives here, in the process that watches, so that the
+        # sessions outlive each restart of the step; the step finds it at the URL.
+        if args.embedded_redis or not ping_redis(client, url.text, url.named or cluster):
+            for line in start_embedded_redis(url.text):
+                print(line, flush=True)
+        return reloader.supervise(leave_out=("--embedded-redis",))
     app = build(args, client)
 
     # The server. It binds before any Redis is started: a port that is taken is

@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 import waitress
 
+from . import reloader
+
 #: Worker threads: how many requests may wait on the session's store at once
 #: (waitress's default is 4).
 THREADS = 8
@@ -32,11 +34,13 @@ LOG_EVERY = 60.0
 
 
 def add_server_arguments(parser):
-    """The options that both steps take: --host, --port and --quiet."""
+    """The options that both steps take: --host, --port, --quiet and --reload."""
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=port_number, default=os.environ.get("PORT", "4000"),
                         help="default: $PORT, else 4000")
     parser.add_argument("--quiet", action="store_true", help="print no line per request")
+    parser.add_argument("--reload", action="store_true",
+                        help="start again after each save under the step folders (Ctrl+C to stop)")
 
 
 def start(prog, description, add_options, build, max_body, argv=None, wrap=None):
@@ -48,6 +52,8 @@ def start(prog, description, add_options, build, max_body, argv=None, wrap=None)
     add_server_arguments(parser)
     add_options(parser)
     args = parser.parse_args(argv)
+    if args.reload and not reloader.in_child():
+        return reloader.supervise()
     app, line = build(args)
     server = bind(wrap(app) if wrap else app, args, max_body)
     serve(server, args, [line])

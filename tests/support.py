@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 from webtest import TestApp
@@ -143,3 +144,24 @@ def logged_in(private_redis):
     app = step2_client(private_redis.url)
     app.post("/login", ZHANG_SAN)
     return app, app.cookies["bottle.sess"]
+
+
+def clone_of(tmp_path):
+    """A git clone of the last commit in tmp_path, as a learner's fresh clone is."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    subprocess.run(["git", "config", "user.email", "learner@example.com"], cwd=clone)
+    subprocess.run(["git", "config", "user.name", "A learner"], cwd=clone)
+    return clone
+
+
+def processes_in(tree):
+    """The processes whose working folder is in tree (Linux's /proc)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(tree) in os.readlink(proc / "cwd"):
+                found.append(int(proc.name))
+        except OSError:
+            pass
+    return found

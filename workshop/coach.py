@@ -20,7 +20,9 @@ password, nor their fingerprints.
 
 What it cannot know, it does not claim: a step 1 cookie made before this run
 of the coach started (by a run without it, say) is never called a forgery, and
-an id that a run of step 2 without the coach issued is one it has not seen.
+an id is called invented only when step 2 could never have made it (its shape
+is not that of step 2's ids); an id of the right shape that the coach never saw
+issued may come from a run of step 2 without the coach.
 """
 
 import base64
@@ -33,7 +35,9 @@ import sys
 import threading
 import time
 
+from plumbing import reloader
 from step1_cookie_session.app import FIRST_LOGIN, WELCOME as WELCOME_NAME
+from step2_redis_session.session import ID_SHAPE
 from workshop import progress
 from workshop.catalogue import checkpoint_line, language, say
 from workshop.room import reporter_from
@@ -220,7 +224,7 @@ class Coach:
                 self.checkpoint("step1-signed-refused")
         elif step == "step2" and self.memory.holds("cleared", mark):
             self.checkpoint("step2-replay-refused")
-        elif step == "step2" and not self.memory.holds("issued", mark):
+        elif step == "step2" and not ID_SHAPE.fullmatch(sent):  # never one of step 2's ids
             self.checkpoint("step2-forged-refused")
 
     def checkpoint(self, name):
@@ -249,8 +253,9 @@ def main(argv=None):
     step, step_args = argv[0], argv[1:]
     short = {"zh": "第 1 步" if step == STEPS[0] else "第 2 步",
              "en": "step 1" if step == STEPS[0] else "step 2"}[lang]
-    print(say("coach.banner", lang, step=step, step_short=short), flush=True)
-    reporter = reporter_from(room, name, lang, out=lambda line: print(line, flush=True))
+    said = (lambda line: None) if reloader.in_child() else (lambda line: print(line, flush=True))
+    said(say("coach.banner", lang, step=step, step_short=short))  # once with --reload, not per restart
+    reporter = reporter_from(room, name, lang, out=said)
     entry = importlib.import_module(f"{step}.__main__")
     coach = lambda app: Coach(app, step, lang, signed="--signed" in step_args, reporter=reporter,
                               out=lambda line: print(line, flush=True))

@@ -21,6 +21,8 @@ import sys
 import time
 from urllib.parse import parse_qsl
 
+# What --watch looks at, and how often: the files that a step's --reload watches.
+from plumbing.reloader import POLL, snapshot
 from workshop import progress
 from workshop.catalogue import language, say
 from workshop.checkpoints import EXERCISES, exercise_folders, find_exercise
@@ -167,23 +169,6 @@ def main(argv=None):
     if reporter:
         reporter.flush()
     return 0
-
-
-#: What --watch looks at: the step folders, where an answer is written.
-WATCHED = ("step1_cookie_session", "step2_redis_session")
-#: Seconds between two looks at the files: a save is checked again within two of them.
-POLL = 0.5
-
-
-def snapshot(tree=ROOT):
-    """{path: (modification time, size)} of every file under the watched folders."""
-    found = {}
-    for folder in WATCHED:
-        for path in (tree / folder).rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts:
-                stat = path.stat()
-                found[str(path)] = (stat.st_mtime_ns, stat.st_size)
-    return found
 
 
 def watch(check, lang, out=print):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from support import clone_of, processes_in
 from workshop.processes import ROOT
 
 pytestmark = pytest.mark.slow  # starts the steps in subprocesses
@@ -28,10 +29,7 @@ ENGLISH, CHINESE = {"LANG": "C.UTF-8"}, {"LANG": "zh_CN.UTF-8"}
 @pytest.fixture
 def clone(tmp_path):
     """A git clone of the last commit, as a learner's fresh clone is."""
-    subprocess.run(["git", "clone", "-q", str(ROOT), str(tmp_path / "clone")], check=True)
-    subprocess.run(["git", "config", "user.email", "learner@example.com"], cwd=tmp_path / "clone")
-    subprocess.run(["git", "config", "user.name", "A learner"], cwd=tmp_path / "clone")
-    return tmp_path / "clone"
+    return clone_of(tmp_path)
 
 
 def workshop(clone, *args, env=None):
@@ -48,18 +46,6 @@ def fingerprint(tree):
         if path.is_file() and not {".git", "__pycache__", ".workshop"} & set(path.parts):
             digest.update(str(path.relative_to(tree)).encode() + path.read_bytes())
     return digest.hexdigest()
-
-
-def processes_in(tree):
-    """The processes whose working folder is in tree (Linux's /proc)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and str(tree) in os.readlink(proc / "cwd"):
-                found.append(int(proc.name))
-        except OSError:
-            pass
-    return found
 
 
 def test_verify_says_what_is_missing_and_exits_1_on_a_fresh_clone(clone):

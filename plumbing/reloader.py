@@ -1,0 +1,103 @@
+"""--reload: a step that starts again after each save. Plumbing, not the lesson.
+
+With --reload, the command you typed (python -m step1_cookie_session --reload,
+or the coach around a step) becomes a watcher: it runs that same command again
+in a child process, without --reload, and looks at the files under WATCHED every
+POLL seconds. After a save it stops the child (as Ctrl+C would) and starts a new
+one, so the next request meets your edit. Polling works alike on Linux, macOS,
+Windows and WSL, with nothing to install.
+
+A save that breaks the step (a syntax error, say) stops the child; the watcher
+says so and starts it again at the next save. Ctrl+C stops the watcher and its
+child: nothing is left running. python -m workshop.verify --watch looks at the
+same files, for the same reason: that is where an answer is written.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+#: The workshop's folder, where the step folders are.
+ROOT = Path(__file__).resolve().parent.parent
+
+#: The folders a save in which restarts the step: the two steps, and the page they serve.
+WATCHED = ("step1_cookie_session", "step2_redis_session", "shared")
+#: Seconds between two looks at the files: a save is seen within this much.
+POLL = 0.5
+#: Set in the child's environment: it serves, and watches nothing.
+CHILD = "WORKSHOP_RELOAD_CHILD"
+
+
+def in_child():
+    """True in the process that --reload started to serve."""
+    return os.environ.get(CHILD) == "1"
+
+
+def snapshot(tree=ROOT):
+    """{path: (modification time, size)} of every file under the watched folders of tree."""
+    found = {}
+    for folder in WATCHED:
+        for path in (tree / folder).rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                stat = path.stat()
+                found[str(path)] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def this_command(leave_out=()):
+    """python -m <this module> and its arguments, without --reload and the options in leave_out."""
+    module = sys.modules["__main__"].__spec__.name
+    if module.endswith(".__main__"):
+        module = module[:-len(".__main__")]
+    left_out = {"--reload", *leave_out}
+    return [sys.executable, "-m", module, *(arg for arg in sys.argv[1:] if arg not in left_out)]
+
+
+def supervise(leave_out=(), tree=ROOT):
+    """Run this command in a child, again after each save under WATCHED, until Ctrl+C."""
+    command = this_command(leave_out)
+    env = {**os.environ, CHILD: "1"}
+    # Stopped by SIGTERM (a terminal closing, a test ending): stop the child too, as on Ctrl+C.
+    signal.signal(signal.SIGTERM, interrupted)
+    print(f"--reload: the step starts again after each save under {', '.join(WATCHED)}.",
+          flush=True)
+    seen = snapshot(tree)
+    child = subprocess.Popen(command, env=env)
+    said_stopped = False
+    try:
+        while True:
+            time.sleep(POLL)
+            now = snapshot(tree)
+            if now != seen:
+                seen = now
+                stop(child)
+                print("--reload: a file was saved; starting the step again.", flush=True)
+                child, said_stopped = subprocess.Popen(command, env=env), False
+            elif child.poll() is not None and not said_stopped:
+                said_stopped = True
+                print(f"--reload: the step stopped (exit status {child.returncode}); it starts "
+                      f"again at your next save, or press Ctrl+C.", flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(child)
+
+
+def interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
+def stop(child):
+    """Stop the child as Ctrl+C would (so that it ends cleanly), then for good if it must."""
+    if child.poll() is None:
+        try:
+            # SIGINT: the step's own Ctrl+C path runs. Windows has no such signal for a
+            # child in the same console: terminate() there.
+            child.send_signal(signal.SIGINT if os.name == "posix" else signal.SIGTERM)
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    child.wait()

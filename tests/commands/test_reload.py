@@ -1,0 +1,61 @@
+"""A step started with --reload, as a learner runs it while writing an answer: a save restarts it
+within seconds, step 2's embedded Redis keeps the sessions across restarts, a save that breaks
+the step is said and waited out, and Ctrl+C leaves nothing running. In a clone of the last
+commit, never in the learner's own tree."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from support import clone_of, processes_in
+from workshop.processes import free_port, wait_until
+from workshop.steps import ZHANG_SAN
+
+pytestmark = pytest.mark.slow  # starts the steps in subprocesses, and waits for saves
+
+
+def test_a_save_restarts_the_coached_step_and_its_sessions_outlive_it(tmp_path):
+    clone, port, redis_port = clone_of(tmp_path), free_port(), free_port()
+    app = clone / "step2_redis_session" / "app.py"
+    out = open(tmp_path / "out.txt", "w+")
+    step = subprocess.Popen(
+        [sys.executable, "-m", "workshop.coach", "step2_redis_session", "--reload", "--quiet",
+         "--port", str(port), "--embedded-redis", "--redis-url", f"redis://127.0.0.1:{redis_port}/0",
+         "--lang", "en"], cwd=clone, stdout=out, stderr=subprocess.STDOUT,
+        env={**os.environ, "WORKSHOP_PROGRESS": str(tmp_path / "progress.json")})
+    url = f"http://127.0.0.1:{port}"
+    browser = requests.Session()
+
+    def login():
+        try:
+            return browser.post(url + "/login", ZHANG_SAN, timeout=5).text
+        except requests.ConnectionError:  # between two runs of the step
+            return ""
+
+    def printed():
+        out.seek(0)
+        return out.read()
+
+    try:
+        wait_until(lambda: login() == "您第一次登录系统", "the step", timeout=20)
+        app.write_text(app.read_text().replace('"欢迎，{}"', '"Welcome back, {}"'))
+        saved = time.monotonic()
+        wait_until(lambda: login() == "Welcome back, 张三", "the edited step, same session")
+        assert time.monotonic() - saved < 5
+        edited = app.read_text()
+        app.write_text(edited + "\nthis line is not Python\n")
+        wait_until(lambda: "the step stopped (exit status 1)" in printed(), "the word on a broken save")
+        app.write_text(edited)
+        wait_until(lambda: login() == "Welcome back, 张三", "the mended step")
+    finally:
+        step.send_signal(signal.SIGINT)
+        step.wait(timeout=15)
+    said = printed()
+    assert said.count("THE COACH is watching") == 1  # said once, not at each restart
+    assert said.count("a file was saved; starting the step again") == 3
+    wait_until(lambda: processes_in(clone) == [], "every process of the clone to end")
