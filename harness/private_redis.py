@@ -104,7 +104,7 @@ class LocalCluster:
 
 
 class LocalSentinels:
-    """A master, one replica and three Sentinels on free ports, data in workdir.
+    """A master, its replicas (one unless told) and three Sentinels on free ports, data in workdir.
 
     The Sentinels declare the master down after a second without an answer, and
     agree on a failover with two votes of three.
@@ -112,8 +112,10 @@ class LocalSentinels:
 
     NAME = "workshop"
 
-    def __init__(self, workdir, partitionable=False):
-        self.master_port, self.replica_port = free_port(), free_port()
+    def __init__(self, workdir, partitionable=False, replicas=1):
+        self.master_port = free_port()
+        self.replica_ports = [free_port() for _ in range(replicas)]
+        self.replica_port = self.replica_ports[0]
         self.master = Process(redis_server_argv(self.master_port, workdir), self.master_port)
         # partitionable: the Sentinels, the replica and step 2 reach the master through a
         # proxy (workshop/command_log.py), which can cut the first two off and not step 2.
@@ -121,9 +123,10 @@ class LocalSentinels:
         if partitionable:
             self.proxy = CommandLog(self.master_port)
         seen_at = self.proxy.port if self.proxy else self.master_port
-        self.replica = Process(redis_server_argv(
-            self.replica_port, workdir, "--replicaof", "127.0.0.1", str(seen_at)),
-            self.replica_port)
+        self.replicas = [Process(redis_server_argv(
+            port, workdir, "--replicaof", "127.0.0.1", str(seen_at)), port)
+            for port in self.replica_ports]
+        self.replica = self.replicas[0]
         self.sentinel_ports = [free_port() for _ in range(3)]
         self.sentinels = []
         for port in self.sentinel_ports:
@@ -142,7 +145,7 @@ class LocalSentinels:
         # 2 of 5 rounds, and a test's first logins were refused. One write that a replica
         # acknowledged is the sign that logins can be.
         master = redis.Redis(port=self.master_port)
-        wait_until(lambda: master.set("replicated", "1") and master.wait(1, 200) == 1,
+        wait_until(lambda: master.set("replicated", "1") and master.wait(replicas, 200) == replicas,
                    "a write that the replica acknowledged", timeout=20)
         master.delete("replicated")
         hosts = ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
@@ -152,11 +155,12 @@ class LocalSentinels:
         return redis.Redis(port=self.sentinel_ports[number], decode_responses=True)
 
     def replica_in_sync(self):
-        replication = redis.Redis(port=self.replica_port).info("replication")
-        return replication.get("master_link_status") == "up"
+        return all(redis.Redis(port=port).info("replication").get("master_link_status") == "up"
+                   for port in self.replica_ports)
 
     def sees_the_replica(self):
-        return all(self.sentinel(n).sentinel_slaves(self.NAME) for n in range(3))
+        return all(len(self.sentinel(n).sentinel_slaves(self.NAME)) == len(self.replica_ports)
+                   for n in range(3))
 
     def master_address(self):
         return tuple(self.sentinel().sentinel_get_master_addr_by_name(self.NAME))
@@ -215,7 +219,7 @@ class LocalSentinels:
                    "the old master's demotion and sync", timeout=30)
 
     def stop(self):
-        for process in [*self.sentinels, self.replica, self.master]:
+        for process in [*self.sentinels, *self.replicas, self.master]:
             process.stop()
         if self.proxy:
             self.proxy.stop()

@@ -10,7 +10,9 @@ are not in measurements/faults.py's table, each on private redis-servers of its 
 - failovers under load (SENTINEL FAILOVER, a frozen master, a partition), and
   the same failover with writes that wait for no replica: acknowledged logins lost,
   acknowledged logouts undone, refusals, the longest wait; and what waiting for a
-  replica costs a login.
+  replica costs a login;
+- how long logins are refused in each kind of failover, a killed master's too, with
+  one replica and with two (--only-replicas runs this table alone).
 
 The tests assert the behaviour (tests/operations/test_redis_refusals.py, test_step2_sessions_command.py,
 test_step2_embedded_redis.py, test_redis_sentinel.py); this script reports the figures.
@@ -36,7 +38,7 @@ import requests
 from harness.crowd import LoggingIn, answers_in_process, cpu_seconds
 from harness.private_redis import LocalSentinels, exit_unless_installed
 from workshop.private_redis import PrivateRedis, redis_url
-from workshop.processes import ROOT, free_port
+from workshop.processes import ROOT, free_port, wait_until
 from workshop.steps import StepServer
 from step2_redis_session.app import MAX_FORM_BYTES, create_app
 from plumbing.connection import connect
@@ -123,28 +125,70 @@ class PlainClientStep:
         self._server.close()
 
 
-def failover_row(workdir, case, fault, plain=False):
-    """One row: a failover of some kind under 8 clients logging in and out."""
-    group = LocalSentinels(workdir, partitionable=(fault == "partition"))
+#: Seconds that a run waits, after a fault, for a login to be acknowledged again: with one
+#: replica, a killed master's refusals outlast it.
+WATCHED_AFTER_A_FAULT = 20
+
+
+def through_a_fault(workdir, fault, plain=False, replicas=1):
+    """Eight clients logging in and out through one fault of a fresh group: what they saw."""
+    group = LocalSentinels(workdir, partitionable=(fault == "partition"), replicas=replicas)
     try:
         step = (PlainClientStep(group.url) if plain else
                 StepServer("step2_redis_session", "--quiet", "--redis-url", group.url))
         with step, LoggingIn(step.url, log_out=True) as crowd:
             time.sleep(1)
             {"failover": group.fail_over, "freeze": lambda: group.freeze_master(5),
-             "partition": lambda: group.partition(6)}[fault]()
-            time.sleep(2)
+             "partition": lambda: group.partition(6), "kill": group.kill_master}[fault]()
+            over = time.monotonic()
+            try:  # the refusals end with the first login acknowledged after the fault
+                wait_until(lambda: any(when > over and status == 200
+                                       for when, status, _ in crowd.answers),
+                           "a login acknowledged again", timeout=WATCHED_AFTER_A_FAULT)
+            except AssertionError:
+                pass  # still refusing: the row says so
+            time.sleep(1)
+            ended_at = time.monotonic()
         master = redis.Redis(port=int(group.master_address()[1]))
         kept, ended = crowd.acknowledged()
-        lost = sum(not master.exists(KEY_PREFIX + sid) for sid in kept)
-        undone = sum(bool(master.exists(KEY_PREFIX + sid)) for sid in ended)
         answers = crowd.answers + crowd.logouts
         refused = sorted(when for when, status, _ in answers if status == 503)
-        span = f"{refused[-1] - refused[0]:.1f} s" if refused else "-"
-        print(f"| {case} | {len(answers):,} | {lost} of {len(kept):,} | {undone} of "
-              f"{len(ended):,} | {len(refused):,} over {span} | {crowd.longest_gap():.2f} s |")
+        last = max(answers)  # the last answer of the run: a 503 means it was refusing still
+        return {"answers": len(answers), "kept": len(kept), "ended": len(ended),
+                "lost": sum(not master.exists(KEY_PREFIX + sid) for sid in kept),
+                "undone": sum(bool(master.exists(KEY_PREFIX + sid)) for sid in ended),
+                "refused": len(refused), "span": refused[-1] - refused[0] if refused else 0.0,
+                "refusing_at_the_end": last[1] == 503 and ended_at - last[0] < 1,
+                "gap": crowd.longest_gap()}
     finally:
         group.stop()
+
+
+def failover_row(workdir, case, fault, plain=False):
+    """One row: a failover of some kind under 8 clients logging in and out."""
+    seen = through_a_fault(workdir, fault, plain)
+    span = f"{seen['span']:.1f} s" if seen["refused"] else "-"
+    print(f"| {case} | {seen['answers']:,} | {seen['lost']} of {seen['kept']:,} | {seen['undone']} of "
+          f"{seen['ended']:,} | {seen['refused']:,} over {span} | {seen['gap']:.2f} s |")
+
+
+def refusals_by_replicas(workdir):
+    """Per kind of failover, how long logins are refused with one replica and with two."""
+    print("\n| failover | logins refused, one replica | logins refused, two replicas | "
+          "acknowledged lost or undone |\n|---|---:|---:|---:|")
+    for case, fault in (("SENTINEL FAILOVER", "failover"), ("the master frozen for 5 s", "freeze"),
+                        ("a partition of 6 s", "partition"),
+                        ("the master killed (SIGKILL), never restarted", "kill")):
+        cells, harm = [], 0
+        for replicas in (1, 2):
+            seen = through_a_fault(workdir, fault, replicas=replicas)
+            harm += seen["lost"] + seen["undone"]
+            if seen["refusing_at_the_end"]:
+                cells.append(f"over {seen['span']:.0f} s: still refusing when the run ended")
+            else:
+                cells.append(f"{seen['span']:.1f} s ({seen['refused']:,} refused)"
+                             if seen["refused"] else "none")
+        print(f"| {case} | {cells[0]} | {cells[1]} | {harm} |", flush=True)
 
 
 def login_cost(workdir, rounds=300):
@@ -176,12 +220,20 @@ def failovers(workdir):
     failover_row(workdir, "a partition of 6 s: Sentinels and replica cut off, step 2 not",
                  "partition")
     login_cost(workdir)
+    refusals_by_replicas(workdir)
 
 
 def main():
+    parser = argparse.ArgumentParser(prog="python -m measurements.operator_faults")
+    parser.add_argument("--only-replicas", action="store_true",
+                        help="only the table of refusals with one replica and with two")
+    args = parser.parse_args()
     exit_unless_installed("redis-server")
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory())
+        if args.only_replicas:
+            refusals_by_replicas(workdir)
+            return
         url = stack.enter_context(PrivateRedis()).url
         at_maxclients(url)
         sessions_command(url)

@@ -108,6 +108,42 @@ def test_reads_come_back_within_seconds_of_a_killed_masters_replacement(sentinel
     assert time.monotonic() - promoted < 5
 
 
+def test_with_two_replicas_logins_come_back_after_a_killed_master(start_server):
+    """With one replica, a killed master leaves the new one with none, and every login is
+    refused until one is started. With two, the Sentinels point the other at the new master,
+    and once it has synced, logins are acknowledged again, with no operator."""
+    require_redis_server()
+    group = LocalSentinels(tempfile.mkdtemp(), replicas=2)
+    try:
+        server = start_server("step2_redis_session", "--redis-url", group.url, "--quiet")
+        assert requests.post(server.url + "/login", ZHANG_SAN).text == FIRST_LOGIN
+        promoted = group.kill_master()
+        wait_until(lambda: requests.post(server.url + "/login", {"usr": "李四", "psd": "pw"},
+                                         timeout=5).status_code == 200,
+                   "a login acknowledged by the remaining replica", timeout=30)
+        assert time.monotonic() - promoted < 20
+        one = requests.Session()
+        assert one.post(server.url + "/login", ZHANG_SAN).text == FIRST_LOGIN
+        assert one.post(server.url + "/login", ZHANG_SAN).text == WELCOME.format("张三")
+    finally:
+        group.stop()
+
+
+def test_with_two_replicas_a_failover_loses_logins_that_one_replica_acknowledged(start_server):
+    """Why the chapter keeps one replica: a write waits for one (WAIT 1), and with two the one
+    left behind keeps acknowledging the old master's writes after the other was promoted,
+    until the Sentinels point it at the new master and it drops them."""
+    require_redis_server()
+    group = LocalSentinels(tempfile.mkdtemp(), replicas=2)
+    try:
+        server = start_server("step2_redis_session", "--redis-url", group.url, "--quiet")
+        crowd = crowd_through(group.fail_over, group, server)
+        lost, undone = lost_and_undone(crowd, group)
+        assert len(lost) + len(undone) > 0
+    finally:
+        group.stop()
+
+
 def test_a_moved_master_closes_no_connection_that_another_request_is_using(sentinels,
                                                                            start_server):
     """A write that finds the master moved asks the Sentinels, and redis-py closes the idle
