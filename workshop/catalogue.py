@@ -63,6 +63,11 @@ MESSAGES = {
     "verify.all_passed": {
         "en": "Exercise {number} passes: every Expected of its page holds. {next}",
         "zh": "练习 {number} 通过了：页面上的每一条预期结果都成立。{next}"},
+    "verify.reference": {
+        "en": "The reference answer is {patch}, a diff against the steps as committed; git diff "
+              "shows yours in the same form, to read beside it.",
+        "zh": "参考答案是 {patch}，它是相对于提交时的步骤的 diff；git diff 以同样的格式显示你的答案，"
+              "可以对照着读。"},
     "verify.next_exercise": {
         "en": "Next: exercise {number}, {page}", "zh": "下一个：练习 {number}，{page}"},
     "verify.last_exercise": {

@@ -165,6 +165,7 @@ def main(argv=None):
             reporter.flush()
         return 1
     passed(folder, reporter)
+    print(say("verify.reference", lang, patch=f"exercises/{folder}/solution.patch"))
     print(say("verify.all_passed", lang, number=folder[:2], next=next_line(folder, lang)), took)
     if reporter:
         reporter.flush()

@@ -65,7 +65,10 @@ def test_verify_exits_0_on_the_reference_and_names_the_next_exercise(clone):
     before = fingerprint(clone)
     result = workshop(clone, "workshop.verify", "01-idle-timeout")
     assert result.returncode == 0, result.stdout
-    assert all(line.startswith("✓ ") for line in result.stdout.splitlines()[:-1])
+    assert all(line.startswith("✓ ") for line in result.stdout.splitlines()[:-2])
+    assert result.stdout.splitlines()[-2] == (
+        "The reference answer is exercises/01-idle-timeout/solution.patch, a diff against the "
+        "steps as committed; git diff shows yours in the same form, to read beside it.")
     assert "Next: exercise 02" in result.stdout.splitlines()[-1]
     assert fingerprint(clone) == before and processes_in(clone) == []
     assert "ex01" in (clone / ".workshop" / "progress.json").read_text()
