@@ -66,6 +66,11 @@ INVISIBLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0,
              *range(0x180B, 0x1810), *range(0xFE00, 0xFE10), *range(0xE0000, 0xE1000)}
 #: Combining marks in a row that a name may hold: enough for any language, not for a tower.
 MAX_MARKS_IN_A_ROW = 2
+#: Cyrillic and Greek letters drawn like Latin ones. A row is found by its name read with
+#: these as Latin and its case folded (row_key), so "alice" and "Аlice" (a Cyrillic А) are
+#: Alice's row, not rows of their own; the row keeps the spelling it was first reported with.
+LOOKALIKES = str.maketrans("АВЕКМНОРСТХаеорсухіјѕԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧον",
+                           "ABEKMHOPCTXaeopcyxijsdqwABEZHIKMNOPTYXov")
 
 
 def clean_name(name):
@@ -90,6 +95,11 @@ def clean_name(name):
             return None
     # Checked whole first (a newline is refused), then one space a gap; blank is no name.
     return " ".join(name.split()) or None
+
+
+def row_key(name):
+    """What finds a name's row: its lookalikes read as Latin, its case folded."""
+    return name.translate(LOOKALIKES).casefold()
 
 
 PAGE = """<!DOCTYPE html>
@@ -164,12 +174,14 @@ class Board:
         self.learners = {}
         self.misses = {}
         self._last_missed = {}  # name: {"ex06": "06.3"}, the last check missed in each exercise
+        self._rows = {}  # row_key(name): the name its row shows
         self._names_of = {}  # address: the names it put on the board
         self._lock = threading.Lock()
 
     def report(self, name, checkpoint=None, address="-", missed=None):
         """Note a checkpoint reached, or a check missed (06.3); an HTTP status and a short text."""
         with self._lock:
+            name = self._rows.get(row_key(name), name)
             if name not in self.learners:
                 names = self._names_of.setdefault(address, set())
                 if len(names) >= MAX_NAMES_PER_ADDRESS:
@@ -177,6 +189,7 @@ class Board:
                 if len(self.learners) >= MAX_LEARNERS:
                     return 429, "the board is full"
                 names.add(name)
+                self._rows[row_key(name)] = name
             done = self.learners.setdefault(name, [])
             if checkpoint is not None and checkpoint not in done:
                 done.append(checkpoint)
@@ -189,6 +202,7 @@ class Board:
     def remove(self, name):
         """Drop a row (the organiser's word); True if there was one."""
         with self._lock:
+            name = self._rows.pop(row_key(name), name)
             for names in self._names_of.values():
                 names.discard(name)
             self.misses.pop(name, None)
