@@ -168,8 +168,8 @@ WRONG_ANSWERS = {
         "The counts live in Redis, each with a time to live"),
     "07: a limit per address only": ("07-rate-limit-the-login", {STORE: (
         """        return [(FAILS_PREFIX + "name:" + usr, FAILS_PER_NAME),
-                (FAILS_PREFIX + "addr:" + address, FAILS_PER_ADDRESS)]""",
-        """        return [(FAILS_PREFIX + "addr:" + address, FAILS_PER_NAME)]""")},
+                (FAILS_PREFIX + "addr:" + client_network(address), FAILS_PER_ADDRESS)]""",
+        """        return [(FAILS_PREFIX + "addr:" + client_network(address), FAILS_PER_NAME)]""")},
         "Another name from the same laptop still logs in: the limit is per name"),
 }
 
@@ -582,6 +582,23 @@ def test_07_one_address_per_guess_walks_past_a_limit_per_address_only(copy, answ
                     for number in range(8)]
     assert statuses == ([401] * 5 + [429] * 3 if answer == "reference" else [401] * 8)
 
+
+
+def test_07_an_ipv6_64_is_one_address_and_an_ipv4_address_itself(copy):
+    """An IPv6 machine is usually given a whole /64 and can take a new address of it for each
+    guess: the answer counts the /64, and each IPv4 address on its own."""
+    import fakeredis
+    spec = importlib.util.spec_from_file_location(
+        "answer07_store", copy("07-rate-limit-the-login") / STORE)
+    store = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(store)
+    limits = store.LoginLimits(fakeredis.FakeRedis())
+    same_64 = [limits.attempt(f"name {n}", f"2001:db8:0:7::{n + 1:x}")
+               for n in range(store.FAILS_PER_ADDRESS + 1)]
+    assert same_64[:-1] == [0] * store.FAILS_PER_ADDRESS and same_64[-1] > 0
+    assert limits.attempt("another", "2001:db8:0:8::1") == 0  # the next /64: a machine of its own
+    assert limits.attempt("another", "::ffff:192.0.2.1") == limits.attempt("more", "192.0.2.1") == 0
+    assert store.client_network("::ffff:192.0.2.1") == "192.0.2.1"
 
 
 def test_07_concurrent_guesses_get_no_more_than_the_limit(copy, real_redis_server):
