@@ -66,8 +66,9 @@ MESSAGES = {
     "verify.reference": {
         "en": "The reference answer is {patch}, a diff against the steps as committed; git diff "
               "shows yours in the same form, to read beside it.",
-        "zh": "参考答案是 {patch}，它是相对于提交时的步骤的 diff；git diff 以同样的格式显示你的答案，"
-              "可以对照着读。"},
+        "zh": "参考答案是 {patch}，即相对于提交时的步骤的 diff；git diff 会以同样的格式显示你的改动，"
+              "可以放在一起对照着读。"},
+    "verify.no_body": {"en": "(no body)", "zh": "（没有正文）"},
     "verify.next_exercise": {
         "en": "Next: exercise {number}, {page}", "zh": "下一个：练习 {number}，{page}"},
     "verify.last_exercise": {
