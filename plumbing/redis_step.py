@@ -43,6 +43,8 @@ def start_with_redis(prog, description, add_options, build, max_body, argv=None,
             for line in start_embedded_redis(url.text):
                 print(line, flush=True)
         return reloader.supervise(leave_out=("--embedded-redis",))
+    if reloader.in_child():  # the watcher stops this process with SIGINT
+        reloader.take_ctrl_c()
     app = build(args, client)
 
     # The server. It binds before any Redis is started: a port that is taken is

@@ -36,6 +36,12 @@ def in_child():
     return os.environ.get(CHILD) == "1"
 
 
+def take_ctrl_c():
+    """Make SIGINT a KeyboardInterrupt here, even where it came in ignored (a command put in
+    the background by a script ignores it): the watcher stops its child with it."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def snapshot(tree=ROOT):
     """{path: (modification time, size)} of every file under the watched folders of tree."""
     found = {}
@@ -62,6 +68,7 @@ def supervise(leave_out=(), tree=ROOT):
     env = {**os.environ, CHILD: "1"}
     # Stopped by SIGTERM (a terminal closing, a test ending): stop the child too, as on Ctrl+C.
     signal.signal(signal.SIGTERM, interrupted)
+    take_ctrl_c()
     print(f"--reload: the step starts again after each save under {', '.join(WATCHED)}.",
           flush=True)
     seen = snapshot(tree)

@@ -52,7 +52,9 @@ def start(prog, description, add_options, build, max_body, argv=None, wrap=None)
     add_server_arguments(parser)
     add_options(parser)
     args = parser.parse_args(argv)
-    if args.reload and not reloader.in_child():
+    if reloader.in_child():  # the watcher stops this process with SIGINT
+        reloader.take_ctrl_c()
+    elif args.reload:
         return reloader.supervise()
     app, line = build(args)
     server = bind(wrap(app) if wrap else app, args, max_body)

@@ -74,11 +74,17 @@ MESSAGES = {
     "verify.last_exercise": {
         "en": "Every exercise passes: well done.", "zh": "每个练习都通过了，做得好。"},
     "verify.some_missed": {
-        "en": "{missed} of {total} missed: read the hint named above, change your code, and run "
-              "python -m workshop.verify {number} again.",
-        "zh": "{total} 条里有 {missed} 条没有做到：读一读上面点名的提示，改好代码，再运行 "
-              "python -m workshop.verify {number}。"},
-    "verify.took": {"en": "({seconds:.1f} s)", "zh": "（用时 {seconds:.1f} 秒）"},
+        "en": "{missed} of {total} missed: read the hint named above (python -m workshop.hint "
+              "{number} shows the next one), change your code, and run python -m workshop.verify "
+              "{number} again.",
+        "zh": "{total} 条里有 {missed} 条没有做到：读一读上面点名的提示（python -m workshop.hint "
+              "{number} 给出下一条），改好代码，再运行 python -m workshop.verify {number}。"},
+    "verify.some_missed_watching": {
+        "en": "{missed} of {total} missed: read the hint named above (python -m workshop.hint "
+              "{number} shows the next one), change your code, and save: it checks again.",
+        "zh": "{total} 条里有 {missed} 条没有做到：读一读上面点名的提示（python -m workshop.hint "
+              "{number} 给出下一条），改好代码并保存：它会再检查一遍。"},
+    "verify.took": {"en": " ({seconds:.1f} s)", "zh": "（用时 {seconds:.1f} 秒）"},
     "verify.list_heading": {
         "en": "The exercises, checked against your working tree:",
         "zh": "各个练习，对照你的工作目录检查的结果："},
@@ -98,8 +104,11 @@ MESSAGES = {
         "zh": "练习 {number} 需要 {package}：先运行 python -m pip install -r "
               "requirements-exercises.txt，再运行一次这个命令。"},
     "verify.not_started": {
-        "en": "{step} did not start ({args}): {output}",
-        "zh": "{step} 没有启动起来（{args}）：{output}"},
+        "en": "✗ {id} {line}\n    seen: {step} did not start: {output}\n"
+              "    next: run python -m {step} yourself: it prints the whole error, with its file "
+              "and line",
+        "zh": "✗ {id} {line}\n    看到的：{step} 没有启动起来：{output}\n"
+              "    下一步：自己运行 python -m {step}，它会打印完整的报错，包括出错的文件和行号"},
     "verify.watching": {
         "en": "Watching the step folders: save a file to check again; Ctrl+C to stop.",
         "zh": "正在监视步骤目录：每次保存文件都会重新检查；按 Ctrl+C 停止。"},

@@ -44,7 +44,12 @@ class Missed(Exception):
 
 
 class NotStarted(Missed):
-    """The step exited before it served: what it printed is what was seen."""
+    """The step exited before it served: what it printed last (and the file and line of its
+    error, when it gave them) is what was seen; module is the step."""
+
+    def __init__(self, printed, module):
+        super().__init__(printed)
+        self.module = module
 
 
 def expect(hint, line):
@@ -86,7 +91,10 @@ class Lab:
                     StepServer(module, "--quiet", *args, env=env, cwd=self.tree))
             except AssertionError as error:  # it exited, or never answered
                 printed = str(error).partition("It printed:\n")[2].strip().splitlines()
-                self._servers[key] = NotStarted(printed[-1] if printed else str(error))
+                # A traceback names the file and line last, then the error: both, on one line.
+                where = [line.strip() for line in printed if line.strip().startswith('File "')]
+                last = printed[-1] if printed else str(error)
+                self._servers[key] = NotStarted(f"{where[-1]}: {last}" if where else last, module)
         if isinstance(self._servers[key], NotStarted):
             raise self._servers[key]
         return self._servers[key]
@@ -229,6 +237,8 @@ def welcomed(response, usr="张三"):
 
 
 def answer(response):
-    """A response as a learner would read it: its status and its text, on one line."""
-    text = re.sub(r"\s+", " ", response.text)[:80]
-    return f"{response.status_code} {text}"
+    """A response as a learner would read it: its status and its text, on one line (an error
+    page that starts with its status says it once)."""
+    text = re.sub(r"\s+", " ", response.text).strip()[:80]
+    status = str(response.status_code)
+    return text if text.startswith(status) else f"{status} {text}"

@@ -28,7 +28,7 @@ from workshop.catalogue import language, say
 from workshop.checkpoints import EXERCISES, exercise_folders, find_exercise
 from workshop.command_line import OneLineParser
 from workshop import lab as lab_module
-from workshop.lab import Lab, Missed
+from workshop.lab import Lab, Missed, NotStarted
 from workshop.processes import ROOT
 from workshop.room import reporter_from
 
@@ -99,6 +99,10 @@ def run(folder, lang, tree=ROOT, out=print):
             lab_module.forget_exchange()
             try:
                 expectation(lab)
+            except NotStarted as error:  # their step: a traceback tells them more than a hint
+                missed.append(check_id)
+                out(say("verify.not_started", lang, id=check_id, line=line, step=error.module,
+                        output=error.args[0]))
             except Exception as error:  # a Missed; or what the check did not foresee: a miss too
                 missed.append(check_id)
                 seen = (seen_text(error, lang) if isinstance(error, Missed)
@@ -124,7 +128,7 @@ def next_line(folder, lang):
                page=f"exercises/{following[0]}/{readme}")
 
 
-def main(argv=None):
+def main(argv=None, watching=False):
     parser = OneLineParser(prog="python -m workshop.verify",
                            description="Check your own answer to an exercise.")
     parser.add_argument("exercise", nargs="?", help="its number (01) or folder (01-idle-timeout)")
@@ -138,7 +142,7 @@ def main(argv=None):
         if args.exercise is None or find_exercise(args.exercise) is None:
             parser.exit(2, say("verify.watch_needs_one", language(args.lang)) + "\n")
         return watch(lambda: main([arg for arg in (argv if argv is not None else sys.argv[1:])
-                                   if arg != "--watch"]), language(args.lang))
+                                   if arg != "--watch"], watching=True), language(args.lang))
     lang = language(args.lang)
     start = time.monotonic()
     reporter = reporter_from(args.room, args.name, lang)
@@ -160,14 +164,15 @@ def main(argv=None):
     missed, total = run(folder, lang, out=lambda line: print(line, flush=True))
     took = say("verify.took", lang, seconds=time.monotonic() - start)
     if missed:
-        print(say("verify.some_missed", lang, missed=len(missed), total=total, number=folder[:2]), took)
+        key = "verify.some_missed_watching" if watching else "verify.some_missed"
+        print(say(key, lang, missed=len(missed), total=total, number=folder[:2]) + took)
         if reporter and missed[0]:  # where this learner is stuck, for the board
             reporter.report_miss(missed[0])
             reporter.flush()
         return 1
     passed(folder, reporter)
     print(say("verify.reference", lang, patch=f"exercises/{folder}/solution.patch"))
-    print(say("verify.all_passed", lang, number=folder[:2], next=next_line(folder, lang)), took)
+    print(say("verify.all_passed", lang, number=folder[:2], next=next_line(folder, lang)) + took)
     if reporter:
         reporter.flush()
     return 0

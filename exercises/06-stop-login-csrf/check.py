@@ -31,8 +31,11 @@ def a_cross_site_logout_is_refused(lab):
     victim = Browser(lab.step(STEP))
     victim.login()
     res = victim.post("/logout", headers=cross_site())
-    if res.status_code != 403 or not welcomed(victim.login()):
+    if res.status_code != 403:
         raise Missed(answer(res))
+    if not welcomed(victim.login()):  # refused, but only after the session was ended
+        raise Missed(both(f"403, and yet the next login was not welcomed: {answer(victim.last)}",
+                          f"得到了 403，可下一次登录没有被欢迎：{answer(victim.last)}"))
 
 
 @expect(hint=1, line=both("A login from a sibling site (same-site) gets 403 too",
@@ -50,8 +53,8 @@ def a_sibling_site_is_refused(lab):
 def a_foreign_origin_is_refused(lab):
     res = Browser(lab.step(STEP)).post("/login", {"usr": "attacker", "psd": "pw"},
                                        headers={"Origin": ATTACKERS_SITE})
-    if res.status_code != 403:
-        raise Missed(answer(res))
+    if res.status_code != 403 or session_cookie(res) is not None:
+        raise Missed(answer(res) + (" + Set-Cookie" if session_cookie(res) else ""))
 
 
 @expect(hint=2, line=both("The page's own form still logs in, and welcomes",

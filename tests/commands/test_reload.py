@@ -59,3 +59,33 @@ def test_a_save_restarts_the_coached_step_and_its_sessions_outlive_it(tmp_path):
     assert said.count("THE COACH is watching") == 1  # said once, not at each restart
     assert said.count("a file was saved; starting the step again") == 3
     wait_until(lambda: processes_in(clone) == [], "every process of the clone to end")
+
+
+def test_a_step_started_in_the_background_of_a_script_still_restarts_and_stops(tmp_path):
+    """A script's background job comes in with SIGINT ignored: the watcher and its step take
+    it back, so a save restarts the step at once (not after a 5 s wait to kill it), and
+    SIGINT stops both."""
+    clone, port = clone_of(tmp_path), free_port()
+    app = clone / "step1_cookie_session" / "app.py"
+    step = subprocess.Popen(
+        [sys.executable, "-m", "step1_cookie_session", "--reload", "--quiet", "--port", str(port)],
+        cwd=clone, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    url = f"http://127.0.0.1:{port}/login"
+
+    def first_login():
+        try:
+            return requests.post(url, ZHANG_SAN, timeout=5).text
+        except requests.ConnectionError:
+            return ""
+
+    try:
+        wait_until(lambda: first_login() == "您第一次登录系统", "the step", timeout=20)
+        app.write_text(app.read_text().replace('"您第一次登录系统"', '"First login"'))
+        saved = time.monotonic()
+        wait_until(lambda: first_login() == "First login", "the edited step")
+        assert time.monotonic() - saved < 4
+    finally:
+        step.send_signal(signal.SIGINT)
+        step.wait(timeout=10)
+    wait_until(lambda: processes_in(clone) == [], "every process of the clone to end")

@@ -101,6 +101,15 @@ def test_a_miss_shows_the_request_the_answer_and_the_expected_line(clone, lang, 
     assert missed[expected] == labels[2] + missed[0].split(" ", 2)[2]
 
 
+def test_a_step_that_does_not_start_is_shown_with_its_file_and_line(clone):
+    app = clone / "step2_redis_session" / "app.py"
+    app.write_text(app.read_text().replace("def create_app(sessions):", "def create_app(sessions)"))
+    lines = workshop(clone, "workshop.verify", "06").stdout.splitlines()
+    seen = next(line for line in lines if line.startswith("    seen: "))
+    assert 'app.py", line ' in seen and seen.endswith("SyntaxError: expected ':'")
+    assert "    next: run python -m step2_redis_session yourself" in lines
+
+
 @pytest.mark.parametrize("args", [["99"], ["01", "--lang", "fr"], ["01", "02"]])
 def test_verify_answers_a_usage_error_in_one_line_with_status_2(clone, args):
     result = workshop(clone, "workshop.verify", *args)
