@@ -45,11 +45,12 @@ class Missed(Exception):
 
 class NotStarted(Missed):
     """The step exited before it served: what it printed last (and the file and line of its
-    error, when it gave them) is what was seen; module is the step."""
+    error, when it gave them) is what was seen; module is the step; crashed, whether it printed
+    a traceback (an error in its code, not an option it refused)."""
 
-    def __init__(self, printed, module):
+    def __init__(self, printed, module, crashed=False):
         super().__init__(printed)
-        self.module = module
+        self.module, self.crashed = module, crashed
 
 
 def expect(hint, line):
@@ -94,7 +95,8 @@ class Lab:
                 # A traceback names the file and line last, then the error: both, on one line.
                 where = [line.strip() for line in printed if line.strip().startswith('File "')]
                 last = printed[-1] if printed else str(error)
-                self._servers[key] = NotStarted(f"{where[-1]}: {last}" if where else last, module)
+                self._servers[key] = NotStarted(f"{where[-1]}: {last}" if where else last, module,
+                                                crashed=bool(where))
         if isinstance(self._servers[key], NotStarted):
             raise self._servers[key]
         return self._servers[key]

@@ -99,12 +99,14 @@ def run(folder, lang, tree=ROOT, out=print):
             lab_module.forget_exchange()
             try:
                 expectation(lab)
-            except NotStarted as error:  # their step: a traceback tells them more than a hint
-                missed.append(check_id)
-                out(say("verify.not_started", lang, id=check_id, line=line, step=error.module,
-                        output=error.args[0]))
             except Exception as error:  # a Missed; or what the check did not foresee: a miss too
                 missed.append(check_id)
+                if isinstance(error, NotStarted) and error.crashed:
+                    # Their code broke: its traceback tells more than a hint. (A step that
+                    # refused an option, say, is an ordinary miss: the page's hint helps.)
+                    out(say("verify.not_started", lang, id=check_id, line=line,
+                            step=error.module, output=error.args[0]))
+                    continue
                 seen = (seen_text(error, lang) if isinstance(error, Missed)
                         else f"{type(error).__name__}: {error}")
                 hint = say("verify.hint", lang, number=expectation.hint, page=page)
