@@ -31,6 +31,7 @@ import hashlib
 import importlib
 import atexit
 import json
+import os
 import sys
 import threading
 import time
@@ -94,42 +95,65 @@ class Memory:
     """The coach's fingerprints, {kind: [fingerprint, …]}, kept in a file across its runs.
 
     A kind keeps its newest KEPT fingerprints. The file is written by a thread of its own
-    (and once more at exit), never in a request's way.
+    (and once more at exit), never in a request's way; each write adds what the file holds
+    now (another coach, on the other step, may have written since) and replaces it whole.
+    A file that is not the coach's own, or too large to be, is read as empty.
     """
 
     KEPT = 2000
+    LARGEST_FILE = 4 * 2 ** 20  # bytes: KEPT fingerprints of each kind fill about a fifth
+    KINDS = {f"{step}-{kind}" for step in ("step1", "step2")
+             for kind in ("issued", "cleared", "names", "signatures")}
 
     def __init__(self, path):
         self.path = path
-        try:
-            found = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            found = {}
-        self.kinds = {kind: dict.fromkeys(marks) for kind, marks in found.items()
-                      if isinstance(marks, list)} if isinstance(found, dict) else {}
+        self.kinds = self._read()
         self._changed = threading.Event()
         self._lock = threading.Lock()
         threading.Thread(target=self._write_when_changed, daemon=True).start()
         atexit.register(self.write)
 
+    def _read(self):
+        """{kind: {fingerprint: None}} from the file: only known kinds and real fingerprints."""
+        try:
+            if self.path.stat().st_size > self.LARGEST_FILE:
+                return {}
+            found = json.loads(self.path.read_text("utf-8"))
+        except Exception:  # missing, unreadable, not JSON, nested past Python's limit …
+            return {}
+        if not isinstance(found, dict):
+            return {}
+        return {kind: dict.fromkeys(mark for mark in marks[-self.KEPT:] if is_fingerprint(mark))
+                for kind, marks in found.items() if kind in self.KINDS and isinstance(marks, list)}
+
     def add(self, kind, mark):
         with self._lock:
-            marks = self.kinds.setdefault(kind, {})
+            self._keep(self.kinds.setdefault(kind, {}), [mark])
+        self._changed.set()
+
+    def _keep(self, marks, new):
+        for mark in new:
             marks.pop(mark, None)
             marks[mark] = None  # the newest last
-            while len(marks) > self.KEPT:
-                del marks[next(iter(marks))]
-        self._changed.set()
+        while len(marks) > self.KEPT:
+            del marks[next(iter(marks))]
 
     def holds(self, kind, mark):
         return mark in self.kinds.get(kind, {})
 
     def write(self):
+        on_file = self._read()
         with self._lock:
+            for kind, marks in on_file.items():  # theirs first, ours after: ours are newer
+                merged = dict(marks)
+                self._keep(merged, list(self.kinds.get(kind, {})))
+                self.kinds[kind] = merged
             text = json.dumps({kind: list(marks) for kind, marks in self.kinds.items()})
         try:
             self.path.parent.mkdir(exist_ok=True)
-            self.path.write_text(text, "utf-8")
+            fresh = self.path.with_name(f"{self.path.name}.{os.getpid()}")
+            fresh.write_text(text, "utf-8")
+            os.replace(fresh, self.path)  # whole, never half-written for another coach to read
         except OSError:  # a folder that cannot be written: the coach remembers this run only
             pass
 
@@ -138,6 +162,18 @@ class Memory:
             self._changed.wait()
             self._changed.clear()
             self.write()
+
+
+def is_fingerprint(mark):
+    return isinstance(mark, str) and len(mark) == 64 and all(c in "0123456789abcdef" for c in mark)
+
+
+def step1_shaped(value):
+    """Whether a cookie is a step 1 session (base64 of a JSON object), whoever made it."""
+    try:
+        return isinstance(json.loads(base64.b64decode(value, validate=True)), dict)
+    except (ValueError, binascii.Error):
+        return False
 
 
 class Coach:
@@ -182,18 +218,18 @@ class Coach:
                 self.checkpoint("step2-recovered")
             path = environ.get("PATH_INFO", "")
             if path == "/logout" and sent and answer_cookies.get("bottle.sess", ("", False))[1]:
-                self.memory.add("cleared", fingerprint(sent))
+                self.memory.add(f"{step}-cleared", fingerprint(sent))
             if path != "/login" or status != 200:
                 return
             if text == FIRST_LOGIN:
                 value, cleared = answer_cookies.get("bottle.sess", ("", True))
                 if value and not cleared:
-                    self.memory.add("issued", fingerprint(value))
+                    self.memory.add(f"{step}-issued", fingerprint(value))
                     if step == "step1":
-                        self.memory.add("names", fingerprint(str(usr_in(value))))
+                        self.memory.add(f"{step}-names", fingerprint(str(usr_in(value))))
                     signature = answer_cookies.get("bottle.sess.sig", ("", True))[0]
                     if signature:
-                        self.memory.add("signatures", fingerprint(signature))
+                        self.memory.add(f"{step}-signatures", fingerprint(signature))
                     self.checkpoint(f"{step}-login")
                 if sent:
                     self.refused(step, sent, request_cookies(environ).get("bottle.sess.sig"))
@@ -202,11 +238,11 @@ class Coach:
 
     def welcomed(self, step, sent, name):
         mark = fingerprint(sent)
-        if self.memory.holds("cleared", mark) and step == "step1":
+        if self.memory.holds(f"{step}-cleared", mark) and step == "step1":
             self.checkpoint("step1-replayed")
-        elif self.memory.holds("issued", mark):
+        elif self.memory.holds(f"{step}-issued", mark):
             self.checkpoint(f"{step}-welcome")
-        elif (step == "step1" and not self.memory.holds("names", fingerprint(name))
+        elif (step == "step1" and not self.memory.holds(f"{step}-names", fingerprint(name))
               and not issued_before(sent, self.started_ms)):
             # Welcomed by a name that step 1 never gave a cookie to: an edit. (A cookie
             # pasted from the Koa app, for a name that was logged in here, is not; nor is
@@ -219,12 +255,14 @@ class Coach:
         if step == "step1" and self.signed:
             # An edit is a cookie the step never set, under a signature that it did set. An
             # unsigned cookie from before --signed is refused too, and proves nothing.
-            if (signature and self.memory.holds("signatures", fingerprint(signature))
-                    and not self.memory.holds("issued", mark)):
+            if (signature and self.memory.holds(f"{step}-signatures", fingerprint(signature))
+                    and not self.memory.holds(f"{step}-issued", mark)):
                 self.checkpoint("step1-signed-refused")
-        elif step == "step2" and self.memory.holds("cleared", mark):
+        elif step == "step2" and self.memory.holds(f"{step}-cleared", mark):
             self.checkpoint("step2-replay-refused")
-        elif step == "step2" and not ID_SHAPE.fullmatch(sent):  # never one of step 2's ids
+        elif step == "step2" and not ID_SHAPE.fullmatch(sent) and not step1_shaped(sent):
+            # Never one of step 2's ids, nor step 1's cookie still in the browser (both steps
+            # serve on port 4000, and cookies ignore the port): an invented id.
             self.checkpoint("step2-forged-refused")
 
     def checkpoint(self, name):
@@ -253,9 +291,11 @@ def main(argv=None):
     step, step_args = argv[0], argv[1:]
     short = {"zh": "第 1 步" if step == STEPS[0] else "第 2 步",
              "en": "step 1" if step == STEPS[0] else "step 2"}[lang]
-    said = (lambda line: None) if reloader.in_child() else (lambda line: print(line, flush=True))
-    said(say("coach.banner", lang, step=step, step_short=short))  # once with --reload, not per restart
-    reporter = reporter_from(room, name, lang, out=said)
+    said = lambda line: print(line, flush=True)
+    first_run = not reloader.in_child()  # with --reload, the banner is said once, not per restart
+    if first_run:
+        said(say("coach.banner", lang, step=step, step_short=short))
+    reporter = reporter_from(room, name, lang, out=said, announce=first_run)
     entry = importlib.import_module(f"{step}.__main__")
     coach = lambda app: Coach(app, step, lang, signed="--signed" in step_args, reporter=reporter,
                               out=lambda line: print(line, flush=True))

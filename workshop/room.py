@@ -378,8 +378,9 @@ class Reporter:
                     self.out(say("coach.room_down", self.lang, room=self.room))
 
 
-def reporter_from(room, name, lang, out=print):
-    """A Reporter for --room/--name, else WORKSHOP_ROOM/WORKSHOP_NAME; None without a room."""
+def reporter_from(room, name, lang, out=print, announce=True):
+    """A Reporter for --room/--name, else WORKSHOP_ROOM/WORKSHOP_NAME; None without a room.
+    announce: say which room and name it reports to (a step that --reload restarts says it once)."""
     room = room or os.environ.get("WORKSHOP_ROOM")
     name = name or os.environ.get("WORKSHOP_NAME")
     if not room:
@@ -388,7 +389,8 @@ def reporter_from(room, name, lang, out=print):
         sys.exit(say("coach.room_needs_name", lang))
     if clean_name(name) is None:  # a terminal that is not UTF-8 gives a name the board refuses
         sys.exit(say("coach.room_bad_name", lang))
-    out(say("coach.room", lang, name=name, room=room))
+    if announce:
+        out(say("coach.room", lang, name=name, room=room))
     return Reporter(room, clean_name(name), lang, out)
 
 

@@ -145,7 +145,7 @@ def test_nothing_said_kept_or_sent_holds_a_cookie_an_id_a_name_or_a_password(own
     browser.post("/login", ZHANG_SAN)
     browser.app.memory.write()
     kept = (own_progress.parent / "coach-memory.json").read_text()
-    assert len(json.loads(kept)["issued"]) == 1  # a fingerprint: SHA-256, not the value
+    assert len(json.loads(kept)["step1-issued"]) == 1  # a fingerprint: SHA-256, not the value
     everything = "\n".join(heard.lines + heard.reported) + own_progress.read_text() + kept
     for secret in (value, value[:12], "张三", "123"):
         assert secret not in everything
@@ -233,3 +233,36 @@ def test_an_id_it_issued_refused_after_redis_lost_it_is_not_invented(own_redis_s
     again, heard = step2(own_redis_server.url)
     assert sent_with(again, f"bottle.sess={browser.cookies['bottle.sess']}").text == "您第一次登录系统"
     assert "step2-forged-refused" not in heard.reported
+
+
+def test_step1s_cookie_still_in_the_browser_earns_nothing_on_step2(own_redis_server, own_progress):
+    """Both steps serve on port 4000, and cookies ignore the port: step 1's cookie, and one it
+    cleared, reach step 2, which refuses them; nobody invented or replayed an id of step 2."""
+    one, _ = step1()
+    one.post("/login", ZHANG_SAN)
+    copied = one.cookies["bottle.sess"]
+    one.post("/logout")
+    end_the_run(one)
+    two, heard = step2(own_redis_server.url)
+    assert sent_with(two, f"bottle.sess={copied}").text == "您第一次登录系统"
+    assert not {"step2-forged-refused", "step2-replay-refused"} & set(heard.reported)
+
+
+def test_two_coaches_keep_each_others_fingerprints(own_redis_server, own_progress):
+    one, _ = step1()
+    two, _ = step2(own_redis_server.url)  # read the file before step 1's login was written
+    one.post("/login", ZHANG_SAN)
+    end_the_run(one)
+    two.post("/login", ZHANG_SAN)
+    end_the_run(two)
+    kept = json.loads((own_progress.parent / "coach-memory.json").read_text())
+    assert len(kept["step1-issued"]) == 1 and len(kept["step2-issued"]) == 1
+
+
+@pytest.mark.parametrize("content", ['{"step1-issued": [[1, 2]]}', "[{}]", "[" * 100_000, "\x00\xff",
+                                     '{"step1-issued": "x"}'])
+def test_a_memory_file_that_is_not_the_coachs_own_is_read_as_empty(own_progress, content):
+    (own_progress.parent / "coach-memory.json").write_text(content, "utf-8", "surrogateescape")
+    browser, heard = step1()
+    browser.post("/login", ZHANG_SAN)
+    assert heard.reported == ["step1-login"]
