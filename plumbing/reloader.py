@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: The folders a save in which restarts the step: the two steps, and the page they serve.
 WATCHED = ("step1_cookie_session", "step2_redis_session", "shared")
+#: The files there that count: code and the page. An editor's swap, backup and probe files
+#: (.app.py.swp, app.py~, #app.py#, vim's 4913) come and go while you type, and do not.
+SOURCES = (".py", ".html", ".css", ".js")
 #: Seconds between two looks at the files: a save is seen within this much.
 POLL = 0.5
 #: Set in the child's environment: it serves, and watches nothing.
@@ -42,14 +46,35 @@ def take_ctrl_c():
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def follow_the_watcher():
+    """In the child: stop, as on Ctrl+C, when the watcher is gone (killed with SIGKILL, say),
+    rather than serve the old code on the port with nobody to stop it."""
+    watcher = os.getppid()
+
+    def watch():
+        while os.getppid() == watcher:
+            time.sleep(POLL)
+        if os.name == "posix":
+            os.kill(os.getpid(), signal.SIGINT)
+        else:  # Windows has no SIGINT to send oneself
+            os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def snapshot(tree=ROOT):
     """{path: (modification time, size)} of every file under the watched folders of tree."""
     found = {}
     for folder in WATCHED:
         for path in (tree / folder).rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts:
+            if (path.suffix not in SOURCES or path.name.startswith((".", "#"))
+                    or "__pycache__" in path.parts):
+                continue
+            try:
                 stat = path.stat()
-                found[str(path)] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:  # gone since rglob saw it: an editor replacing the file
+                continue
+            found[str(path)] = (stat.st_mtime_ns, stat.st_size)
     return found
 
 
@@ -66,8 +91,11 @@ def supervise(leave_out=(), tree=ROOT):
     """Run this command in a child, again after each save under WATCHED, until Ctrl+C."""
     command = this_command(leave_out)
     env = {**os.environ, CHILD: "1"}
-    # Stopped by SIGTERM (a terminal closing, a test ending): stop the child too, as on Ctrl+C.
+    # Stopped by SIGTERM or SIGHUP (a test ending, a terminal closing): stop the child too,
+    # as on Ctrl+C.
     signal.signal(signal.SIGTERM, interrupted)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, interrupted)
     take_ctrl_c()
     print(f"--reload: the step starts again after each save under {', '.join(WATCHED)}.",
           flush=True)

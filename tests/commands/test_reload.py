@@ -89,3 +89,30 @@ def test_a_step_started_in_the_background_of_a_script_still_restarts_and_stops(t
         step.send_signal(signal.SIGINT)
         step.wait(timeout=10)
     wait_until(lambda: processes_in(clone) == [], "every process of the clone to end")
+
+
+def test_editor_files_restart_nothing_and_a_vanished_file_is_no_crash(tmp_path):
+    from plumbing.reloader import snapshot
+    for folder in ("step1_cookie_session", "step2_redis_session", "shared"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "step1_cookie_session" / "app.py").write_text("x = 1\n")
+    before = snapshot(tmp_path)
+    for name in (".app.py.swp", "app.py~", "#app.py#", "4913"):
+        (tmp_path / "step1_cookie_session" / name).write_text("typing")
+    assert snapshot(tmp_path) == before
+    (tmp_path / "step1_cookie_session" / "app.py").write_text("x = 2\n")
+    assert snapshot(tmp_path) != before
+
+
+def test_a_step_whose_watcher_was_killed_stops_too(tmp_path):
+    """SIGKILL reaches the watcher alone, and it cannot stop its child: the child sees that
+    its watcher is gone, and stops, rather than serve old code on the port."""
+    clone, port = clone_of(tmp_path), free_port()
+    step = subprocess.Popen(
+        [sys.executable, "-m", "step1_cookie_session", "--reload", "--quiet", "--port", str(port)],
+        cwd=clone, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until(lambda: requests.post(f"http://127.0.0.1:{port}/login", ZHANG_SAN, timeout=5),
+               "the step", timeout=20)
+    step.kill()
+    step.wait()
+    wait_until(lambda: processes_in(clone) == [], "the child to stop after its watcher")
