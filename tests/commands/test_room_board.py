@@ -93,6 +93,10 @@ def test_thirty_learners_reporting_at_once_are_all_on_the_board(board):
      "application/json", None, 400),
     ("no such exercise", {"name": "a", "missed": "99.1"}, "application/json", None, 400),
     ("no such check", {"name": "a", "missed": "06.0"}, "application/json", None, 400),
+    ("a check past the page's last", {"name": "a", "missed": "07.99"}, "application/json", None,
+     400),
+    ("a check with a digit that is not ASCII", {"name": "a", "missed": "06.1\U0001d7d6"},
+     "application/json", None, 400),
     ("a check that is not text", {"name": "a", "missed": 6.1}, "application/json", None, 400),
     ("not JSON", None, "application/json", b"name=a&checkpoint=step1-login", 400),
     ("not an object", ["a", "step1-login"], "application/json", None, 400),
@@ -389,3 +393,12 @@ def test_the_page_at_the_printed_url_shows_a_learner_in_chromium(board, browser)
         assert "✗ 06.3 ×4" in page.inner_text("#rows") and "ex06 0/1" in page.inner_text("#head")
         assert "WORKSHOP_ROOM=" in page.inner_text("#join")
         page.close()
+
+
+def test_the_board_counts_each_exercises_checks_as_verify_does():
+    from workshop import verify
+    from workshop.checkpoints import check_count, exercise_folders, known_check
+    for folder in exercise_folders():
+        count = len(verify.expectations(verify.load_check(folder)))
+        assert check_count(folder) == count
+        assert known_check(f"{folder[:2]}.{count}") and not known_check(f"{folder[:2]}.{count + 1}")
