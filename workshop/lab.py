@@ -238,9 +238,15 @@ def welcomed(response, usr="张三"):
     return response.status_code == 200 and response.text == WELCOME.format(usr)
 
 
+def printable(text):
+    """text with its control characters shown as escapes (\x1b): what a step sends may hold
+    any byte, and a terminal obeys the ones it is sent."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda match: repr(match.group(0))[1:-1], text)
+
+
 def answer(response):
     """A response as a learner would read it: its status and its text, on one line (an error
     page that starts with its status says it once)."""
-    text = re.sub(r"\s+", " ", response.text).strip()[:80]
+    text = printable(re.sub(r"\s+", " ", response.text).strip()[:80])
     status = str(response.status_code)
     return text if text.startswith(status) else f"{status} {text}"

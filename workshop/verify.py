@@ -28,7 +28,7 @@ from workshop.catalogue import language, say
 from workshop.checkpoints import EXERCISES, exercise_folders, find_exercise
 from workshop.command_line import OneLineParser
 from workshop import lab as lab_module
-from workshop.lab import Lab, Missed, NotStarted
+from workshop.lab import Lab, Missed, NotStarted, printable
 from workshop.processes import ROOT
 from workshop.room import reporter_from
 
@@ -57,7 +57,8 @@ GOT_HEADERS = ("Set-Cookie", "Location", "Retry-After", "Clear-Site-Data")
 
 
 def shortened(text, length=100):
-    text = re.sub(r"\s+", " ", text).strip()
+    """One line of at most length characters, its control characters shown as escapes."""
+    text = printable(re.sub(r"[ \t\r\n]+", " ", text).strip())
     return text if len(text) <= length else text[:length - 1] + "…"
 
 

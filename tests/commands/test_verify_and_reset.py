@@ -256,3 +256,10 @@ def test_hints_come_one_at_a_time_then_none_and_progress_reset_forgets_them(clon
     assert chinese.stdout.startswith("练习 01，提示 1")
     workshop(clone, "workshop.progress", "--reset")
     assert workshop(clone, "workshop.hint", "02").stdout.startswith("Exercise 02, hint 1 of 2:")
+
+
+def test_control_characters_from_a_step_reach_the_terminal_as_escapes():
+    from workshop.verify import shortened
+    shown = shortened("a=1; \x1b]52;c;ZXZpbA==\x07\x1b[2J\x9b")
+    assert not any(ord(character) < 32 or 0x7f <= ord(character) <= 0x9f for character in shown)
+    assert "\\x1b]52" in shown
