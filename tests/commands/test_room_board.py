@@ -313,20 +313,24 @@ def test_held_connections_from_one_laptop_leave_the_board_to_the_others(tmp_path
 
 
 def test_huge_headers_from_many_connections_leave_the_board_small(board):
-    """120 connections, each sending 6 MiB of headers: waitress stops reading each at 8 KB."""
+    """120 connections, each sending 6 MiB of headers: waitress stops reading each at 8 KB.
+    The shape is http.server's worst, 99 lines each just under its 64 KiB line limit, which
+    it read whole: the board on http.server peaked at 176 MiB here, this one at 23."""
     def send_headers(number):
         try:
             with socket.create_connection(("127.0.0.1", urlsplit(board.room).port), timeout=10) as sock:
-                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
-                line = b"X-Filler: " + b"a" * 1000 + b"\r\n"
-                for _ in range(6 * 1024):
-                    sock.sendall(line)
+                sock.sendall(b"GET " + urlsplit(board.room).path.encode() + b" HTTP/1.1\r\nHost: x\r\n")
+                for line in range(99):
+                    sock.sendall(b"X-Filler-%d: " % line + b"a" * (63 * 1024) + b"\r\n")
+                sock.sendall(b"\r\n")
+                sock.recv(1)  # the answer, if it waits to be read to the end
         except OSError:
             pass  # refused part-way, as it should be
     with ThreadPoolExecutor(120) as pool:
         list(pool.map(send_headers, range(120)))
-    rss = int(re.search(r"VmRSS:\s+(\d+) kB", open(f"/proc/{board.proc.pid}/status").read()).group(1))
-    assert rss < 100 * 1024, f"{rss} kB"
+    # VmHWM: the most memory it held at any moment, not what it kept after.
+    peak = int(re.search(r"VmHWM:\s+(\d+) kB", open(f"/proc/{board.proc.pid}/status").read()).group(1))
+    assert peak < 100 * 1024, f"{peak} kB"
     assert report(board.room, {"name": "after", "checkpoint": "step1-login"}).status_code == 204
 
 
