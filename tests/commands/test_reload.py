@@ -115,4 +115,8 @@ def test_a_step_whose_watcher_was_killed_stops_too(tmp_path):
                "the step", timeout=20)
     step.kill()
     step.wait()
-    wait_until(lambda: processes_in(clone) == [], "the child to stop after its watcher")
+    try:
+        wait_until(lambda: processes_in(clone) == [], "the child to stop after its watcher")
+    finally:  # and if it did not, this test leaves nothing behind either
+        for pid in processes_in(clone):
+            os.kill(pid, signal.SIGKILL)
