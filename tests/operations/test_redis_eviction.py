@@ -34,7 +34,10 @@ def test_without_a_maxmemory_the_banner_says_nothing_of_eviction(real_redis_serv
 
 
 def fill_up(own_redis_server, policy):
-    """300 logins, then another app's 6 MB: (sessions left, statuses of 20 logins after)."""
+    """300 logins, then another app's data until Redis refuses it: (sessions left, statuses of
+    200 logins after). Refused at the limit, Redis soon frees the refused command's buffers,
+    and tens of KB come free again: room for a hundred logins or so, so 20 were too few to
+    be sure that one meets a full Redis."""
     admin = own_redis_server.client()
     admin.config_set("maxmemory", LIMIT)
     admin.config_set("maxmemory-policy", policy)
@@ -42,14 +45,15 @@ def fill_up(own_redis_server, policy):
     for number in range(300):
         app.reset()
         app.post("/login", {"usr": f"用户{number}", "psd": "pw"})
-    for number in range(600):  # another app, in the same Redis, with no TTL
-        try:
-            admin.set(f"OTHER:{number}", "x" * 10_000)
-        except Exception:  # noeviction, or nothing left to evict: refused
-            break
+    for size in (10_000, 100):  # another app, in the same Redis, with no TTL: big, then small
+        for number in range(600):
+            try:
+                admin.set(f"OTHER:{size}:{number}", "x" * size)
+            except Exception:  # noeviction, or nothing left to evict: refused
+                break
     left = len(admin.keys("SESSION:*"))
     after = []
-    for number in range(20):
+    for number in range(200):
         app.reset()
         after.append(app.post("/login", ZHANG_SAN, expect_errors=True).status_int)
     return left, after
