@@ -109,7 +109,8 @@ class Memory:
         self.path = path
         self.kinds = self._read()
         self._changed = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards kinds
+        self._writing = threading.Lock()  # one write at a time: they share a temporary file
         threading.Thread(target=self._write_when_changed, daemon=True).start()
         atexit.register(self.write)
 
@@ -142,6 +143,10 @@ class Memory:
         return mark in self.kinds.get(kind, {})
 
     def write(self):
+        with self._writing:  # the writer thread and the one at exit: one at a time
+            self._write()
+
+    def _write(self):
         on_file = self._read()
         with self._lock:
             for kind, marks in on_file.items():  # theirs first, ours after: ours are newer

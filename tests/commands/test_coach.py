@@ -5,6 +5,7 @@ unchanged; and no cookie, id, name or password in anything it says, keeps or sen
 import json
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -266,3 +267,31 @@ def test_a_memory_file_that_is_not_the_coachs_own_is_read_as_empty(own_progress,
     browser, heard = step1()
     browser.post("/login", ZHANG_SAN)
     assert heard.reported == ["step1-login"]
+
+
+def test_writes_at_once_never_leave_the_memory_file_empty(own_progress):
+    """The writer thread and a write at exit can meet, and another coach may read meanwhile:
+    the file it reads is always whole."""
+    from workshop.coach import Memory
+    path = own_progress.parent / "coach-memory.json"
+    memory = Memory(path)
+    marks = [f"{number:064x}" for number in range(Memory.KEPT)]  # a full file: slow to write
+    for mark in marks:
+        memory.add("step1-issued", mark)
+    memory.write()
+    done = threading.Event()
+
+    def write_often():
+        while not done.is_set():
+            memory.write()
+
+    writers = [threading.Thread(target=write_often) for _ in range(4)]
+    for writer in writers:
+        writer.start()
+    try:
+        for _ in range(300):
+            assert json.loads(path.read_text()) == {"step1-issued": marks}
+    finally:
+        done.set()
+        for writer in writers:
+            writer.join()
