@@ -19,6 +19,14 @@ from workshop.steps import ZHANG_SAN
 pytestmark = pytest.mark.slow  # starts the steps in subprocesses, and waits for saves
 
 
+def login_text(client, url):
+    """The text of a login posted with client (requests, or a Session); "" between two runs."""
+    try:
+        return client.post(url, ZHANG_SAN, timeout=5).text
+    except requests.ConnectionError:
+        return ""
+
+
 def test_a_save_restarts_the_coached_step_and_its_sessions_outlive_it(tmp_path):
     clone, port, redis_port = clone_of(tmp_path), free_port(), free_port()
     app = clone / "step2_redis_session" / "app.py"
@@ -32,10 +40,7 @@ def test_a_save_restarts_the_coached_step_and_its_sessions_outlive_it(tmp_path):
     browser = requests.Session()
 
     def login():
-        try:
-            return browser.post(url + "/login", ZHANG_SAN, timeout=5).text
-        except requests.ConnectionError:  # between two runs of the step
-            return ""
+        return login_text(browser, url + "/login")
 
     def printed():
         out.seek(0)
@@ -74,10 +79,7 @@ def test_a_step_started_in_the_background_of_a_script_still_restarts_and_stops(t
     url = f"http://127.0.0.1:{port}/login"
 
     def first_login():
-        try:
-            return requests.post(url, ZHANG_SAN, timeout=5).text
-        except requests.ConnectionError:
-            return ""
+        return login_text(requests, url)
 
     try:
         wait_until(lambda: first_login() == "您第一次登录系统", "the step", timeout=20)
