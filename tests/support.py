@@ -34,6 +34,9 @@ from step2_redis_session.store import KEY_PREFIX, RedisStore
 
 #: The secret that signed mode runs with in the tests, on both stacks.
 SECRET = "a-workshop-secret-of-thirty-two-characters"
+#: A login whose password cannot turn up by chance (the article's "123" can, in a port or a
+#: SHA-256 digest): for the tests that a password is never said, kept or sent.
+MARKED_LOGIN = {"usr": "张三", "psd": "zhang-san-password"}
 
 #: The apps that must behave alike: step 1, and step 2 on each kind of Redis.
 APP_KINDS = ["step1", "step2-fakeredis", "step2-redis-server"]

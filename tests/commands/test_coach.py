@@ -16,7 +16,7 @@ from workshop.processes import ROOT
 from workshop.steps import ZHANG_SAN
 from step1_cookie_session.session import CookieSession
 from plumbing.breaker import COOL_DOWN
-from support import SECRET, cookie_of, edited_cookie, step2_client
+from support import MARKED_LOGIN, SECRET, cookie_of, edited_cookie, step2_client
 from workshop import progress
 from workshop.coach import Coach
 
@@ -141,14 +141,14 @@ def test_the_answers_are_the_same_with_and_without_the_coach(own_progress):
 
 def test_nothing_said_kept_or_sent_holds_a_cookie_an_id_a_name_or_a_password(own_progress):
     browser, heard = step1()
-    browser.post("/login", ZHANG_SAN)
+    browser.post("/login", MARKED_LOGIN)
     value = browser.cookies["bottle.sess"]
-    browser.post("/login", ZHANG_SAN)
+    browser.post("/login", MARKED_LOGIN)
     browser.app.memory.write()
     kept = (own_progress.parent / "coach-memory.json").read_text()
     assert len(json.loads(kept)["step1-issued"]) == 1  # a fingerprint: SHA-256, not the value
     everything = "\n".join(heard.lines + heard.reported) + own_progress.read_text() + kept
-    for secret in (value, value[:12], "张三", "123"):
+    for secret in (value, value[:12], MARKED_LOGIN["usr"], MARKED_LOGIN["psd"]):
         assert secret not in everything
 
 
