@@ -73,7 +73,8 @@ def exchange_text(response, line, lang):
              if name in request.headers]
     if request.body:
         body = request.body.decode("utf-8", "replace") if isinstance(request.body, bytes) else request.body
-        sent.append("&".join(f"{name}={value}" for name, value in parse_qsl(body, keep_blank_values=True)))
+        form = "&".join(f"{name}={value}" for name, value in parse_qsl(body, keep_blank_values=True))
+        sent.append(shortened(form, 200))  # a check may send long or hostile fields
     got = [str(response.status_code)]
     for name in GOT_HEADERS:
         got += [f"{name}: {shortened(value)}" for value in response.raw.headers.getlist(name)]

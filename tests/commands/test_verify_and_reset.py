@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from support import clone_of, processes_in
 from workshop.processes import ROOT
@@ -263,3 +264,15 @@ def test_control_characters_from_a_step_reach_the_terminal_as_escapes():
     shown = shortened("a=1; \x1b]52;c;ZXZpbA==\x07\x1b[2J\x9b")
     assert not any(ord(character) < 32 or 0x7f <= ord(character) <= 0x9f for character in shown)
     assert "\\x1b]52" in shown
+
+
+def test_the_exchange_shows_a_long_or_hostile_form_field_short_and_escaped():
+    from urllib3 import HTTPResponse
+    from workshop.verify import exchange_text
+    answer = requests.Response()
+    answer.status_code, answer._content, answer.raw = 400, b"", HTTPResponse(headers={})
+    answer.request = requests.Request("POST", "http://localhost:4000/login",
+                                      data={"usr": "\x1b[2J" + "张" * 5000, "psd": "1"}).prepare()
+    shown = exchange_text(answer, "Expected: …", "en")
+    assert "\x1b" not in shown and "\\x1b[2J" in shown
+    assert max(len(line) for line in shown.splitlines()) < 300
