@@ -66,11 +66,13 @@ INVISIBLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0,
              *range(0x180B, 0x1810), *range(0xFE00, 0xFE10), *range(0xE0000, 0xE1000)}
 #: Combining marks in a row that a name may hold: enough for any language, not for a tower.
 MAX_MARKS_IN_A_ROW = 2
-#: Cyrillic and Greek letters drawn like Latin ones. A row is found by its name read with
-#: these as Latin and its case folded (row_key), so "alice" and "Аlice" (a Cyrillic А) are
+#: Cyrillic and Greek letters drawn like Latin ones. A row is found by its name with its case
+#: folded and these then read as Latin (row_key), so "alice" and "Аlice" (a Cyrillic А) are
 #: Alice's row, not rows of their own; the row keeps the spelling it was first reported with.
-LOOKALIKES = str.maketrans("АВЕКМНОРСТХаеорсухіјѕԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧον",
-                           "ABEKMHOPCTXaeopcyxijsdqwABEZHIKMNOPTYXov")
+#: The table holds folded letters: a capital (Ѕ) is found by the small letter it folds to (ѕ).
+LOOKALIKES = str.maketrans({
+    other.casefold(): latin.casefold() for other, latin in zip(
+        "АВЕКМНОРСТХаеорсухіјѕԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧον", "ABEKMHOPCTXaeopcyxijsdqwABEZHIKMNOPTYXov")})
 
 
 def clean_name(name):
@@ -98,8 +100,8 @@ def clean_name(name):
 
 
 def row_key(name):
-    """What finds a name's row: its lookalikes read as Latin, its case folded."""
-    return name.translate(LOOKALIKES).casefold()
+    """What finds a name's row: its case folded, then its lookalikes read as Latin."""
+    return name.casefold().translate(LOOKALIKES)
 
 
 PAGE = """<!DOCTYPE html>
