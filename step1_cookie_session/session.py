@@ -71,9 +71,7 @@ class CookieSession:
             return {}
         expire = session.pop("_expire", None)
         session.pop("_maxAge", None)
-        # Strings, a missing stamp and 1e400 (which JSON reads as infinity) are no time.
-        if not (isinstance(expire, (int, float)) and math.isfinite(expire)
-                and expire > time.time() * 1000):
+        if not (is_a_time(expire) and expire > time.time() * 1000):
             return {}
         return session
 
@@ -127,6 +125,15 @@ def decode(value):
         # RecursionError a value such as "[[[[…" nested a thousand deep.
         return None
     return session if isinstance(session, dict) else None
+
+
+def is_a_time(stamp):
+    """Whether _expire is a time: strings, a missing stamp and 1e400 (which JSON reads as
+    infinity) are not; nor is a whole number of 400 digits, past what a float holds."""
+    try:
+        return isinstance(stamp, (int, float)) and math.isfinite(stamp)
+    except OverflowError:  # math.isfinite(10 ** 400): too large to be a float
+        return False
 
 
 def not_json(constant):

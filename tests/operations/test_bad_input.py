@@ -74,6 +74,7 @@ def b64(raw):
     b64(b'{"usr":"\\ud800x","_expire":99999999999999}'),  # a lone surrogate: no text at all
     b64(b'{"usr":"admin","_expire":Infinity}'), b64(b'{"usr":"admin","_expire":1e400}'),
     b64(b'{"usr":"admin","_expire":NaN}'),  # not JSON, or no time: koa-session refuses them too
+    b64(b'{"usr":"admin","_expire":1' + b"0" * 400 + b"}"),  # a whole number past a float's range
     "AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAA0", "../../etc/passwd", "*",
 ])
 def test_malformed_cookie_counts_as_no_session(each_app, cookie):
