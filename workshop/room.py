@@ -278,7 +278,7 @@ def board_app(board, lang):
             return "413 Content Too Large", "the body is empty, or larger than 2 KB\n"
         try:
             report = json.loads(environ["wsgi.input"].read(length).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # bad UTF-8 or JSON; "[[[[…" nested past a limit
             return "400 Bad Request", "not JSON\n"
         if not isinstance(report, dict) or set(report) not in ({"name", "checkpoint"},
                                                                 {"name", "missed"}):
