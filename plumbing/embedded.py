@@ -84,10 +84,24 @@ def refusal(fields):
     return None
 
 
+#: The most that one command may hold. Redis's own limits are 512 MB a field and a million
+#: fields; the embedded one lives in step 2's process, and the workshop's commands are small.
+MAX_COMMAND = 16 * 2 ** 20
+
+
+def resp_number(text, what):
+    """A count or a length of RESP: digits only. int() would take "-12", "+12" and " 1_2", and
+    a negative length would point the reader back at its own command, for ever."""
+    if not (text.isdigit() and len(text) <= 9):
+        raise ValueError(f"{what} is not a number of RESP")
+    return int(text)
+
+
 def one_command(buffer):
     """(the command's fields, its bytes, the rest of the buffer), or None until one is whole.
 
     Commands come as RESP arrays of bulk strings, as redis-py and redis-cli send them.
+    A ValueError says why the buffer is no such command.
     """
     if not buffer:
         return None
@@ -96,17 +110,21 @@ def one_command(buffer):
     end = buffer.find(b"\r\n")
     if end < 0:
         return None
-    count, at, fields = int(buffer[1:end]), end + 2, []
+    count, at, fields = resp_number(bytes(buffer[1:end]), "the array's count"), end + 2, []
     for _ in range(count):
         end = buffer.find(b"\r\n", at)
         if end < 0:
             return None
-        length = int(buffer[at + 1:end])
+        if buffer[at:at + 1] != b"$":
+            raise ValueError("the embedded Redis reads commands as arrays of bulk strings only")
+        length = resp_number(bytes(buffer[at + 1:end]), "a bulk string's length")
+        if end + 2 + length > MAX_COMMAND:
+            raise ValueError(f"a command larger than {MAX_COMMAND // 2 ** 20} MB")
         if len(buffer) < end + 2 + length + 2:
             return None
-        fields.append(buffer[end + 2:end + 2 + length])
+        fields.append(bytes(buffer[end + 2:end + 2 + length]))
         at = end + 2 + length + 2
-    return fields, buffer[:at], buffer[at:]
+    return fields, bytes(buffer[:at]), buffer[at:]
 
 
 class GuardedHandler(TCPFakeRequestHandler):
@@ -118,7 +136,7 @@ class GuardedHandler(TCPFakeRequestHandler):
     """
 
     def handle(self):
-        buffer = b""
+        buffer = bytearray()  # grows in place: bytes += would copy it whole at every read
         # socketserver's private flag, set by shutdown(): the one way to see it from here.
         while not self.server._shutdown_event.is_set():
             readable, _, _ = select.select([self.connection], [], [], SHUTDOWN_CHECK)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +74,24 @@ def test_the_embedded_redis_refuses_what_could_stall_or_lock_step2(embedded_redi
     start = time.monotonic()
     assert json.loads(client.get(session_key(sid)))["usr"] == "张三"  # still serving, at once
     assert time.monotonic() - start < 0.5
+
+
+@pytest.mark.parametrize("sent", [b"*1\r\n$-12\r\n", b"*-1\r\n", b"*1\r\n$+3\r\nGET\r\n",
+                                  b"*1\r\n:3\r\n", b"*1\r\n$999999999\r\n", b"PING\r\n"],
+                         ids=["a negative length", "a negative count", "a signed length",
+                              "not a bulk string", "a field of 1 GB", "not an array"])
+def test_the_embedded_redis_hangs_up_on_what_is_not_a_command_it_reads(embedded_redis_login, sent):
+    """One -ERR that says why, then the connection closes: no loop, no wait for a gigabyte."""
+    _, url, sid = embedded_redis_login
+    port = int(url.split(":")[2].split("/")[0])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(sent)
+        answer = b""
+        while data := connection.recv(65536):
+            answer += data
+            assert len(answer) < 1000, answer[:200]
+    assert answer.startswith(b"-ERR ") and answer.count(b"\r\n") == 1, answer
+    assert json.loads(redis.Redis.from_url(url).get(session_key(sid)))["usr"] == "张三"
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads CPU time from /proc")
