@@ -9,6 +9,8 @@ embedded one. Plumbing, not the lesson.
 
 import argparse
 import os
+import re
+import sys
 
 from .connection import (connect_or_exit, eviction, persistence, ping_redis, tls_warning)
 from .embedded import check_embeddable, start_embedded_redis
@@ -65,7 +67,9 @@ def start_with_redis(prog, description, add_options, build, max_body, argv=None,
 
 
 def parse_args(prog, description, add_options, argv):
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    # allow_abbrev=False: --reload leaves options out of its child's command by their names,
+    # and an abbreviation (--embedded) would slip through.
+    parser = argparse.ArgumentParser(prog=prog, description=description, allow_abbrev=False)
     add_server_arguments(parser)
     url_help = f"default: $REDIS_URL, else {DEFAULT_URL}"
     parser.add_argument("--redis-url", help=url_help)
@@ -88,7 +92,24 @@ def parse_args(prog, description, add_options, argv):
     sessions.add_argument("--redis-url", default=argparse.SUPPRESS, help=url_help)
     sessions.add_argument("--redis-cluster", action="store_true", default=argparse.SUPPRESS,
                           help="the URL names a node of a Redis Cluster")
+    refuse_unknown_options(parser, sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.id = getattr(args, "id", None)
     args.clear = getattr(args, "clear", False)
     return args
+
+
+def refuse_unknown_options(parser, argv):
+    """Name an option that step 2 does not take (yet: exercise 01 adds --idle-timeout).
+
+    argparse would read its value as the name of a command, and say "argument: invalid
+    choice: '20' (choose from 'sessions')", naming neither the option nor the fix.
+    """
+    for arg in argv:
+        if arg == "sessions":  # its own options follow, and argparse names those well
+            return
+        name = arg.split("=", 1)[0]
+        # (argparse keeps the options it takes in this attribute, private but long stable)
+        if re.fullmatch(r"--?[A-Za-z][\w-]*", name) and name not in parser._option_string_actions:
+            parser.error(f"unrecognized arguments: {arg} (python -m {parser.prog.split()[-1]} "
+                         f"--help lists the options)")

@@ -48,7 +48,8 @@ def start(prog, description, add_options, build, max_body, argv=None, wrap=None)
 
     wrap, when given, is a caller's WSGI middleware around the app (python -m workshop.coach).
     """
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    # allow_abbrev=False: as step 2's (plumbing/redis_step.py), for --reload's sake.
+    parser = argparse.ArgumentParser(prog=prog, description=description, allow_abbrev=False)
     add_server_arguments(parser)
     add_options(parser)
     args = parser.parse_args(argv)

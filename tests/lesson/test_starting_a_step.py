@@ -65,6 +65,15 @@ def test_address_not_on_this_machine_says_so(module):
     assert "another step" not in result.stderr
 
 
+@pytest.mark.parametrize("module", ["step1_cookie_session", "step2_redis_session"])
+@pytest.mark.parametrize("args", [["--idle-timeout", "20"], ["--idle-timeout=20"]])
+def test_an_option_the_step_does_not_take_is_named(module, args):
+    """Before exercise 01, --idle-timeout is unknown: the error names it (argparse alone read
+    step 2's 20 as a command: "invalid choice: '20' (choose from 'sessions')")."""
+    result = run_module(module, *args)
+    assert result.returncode == 2
+    assert "unrecognized arguments: --idle-timeout" in result.stderr.splitlines()[-1]
+
 
 @pytest.mark.parametrize("host, url", [("127.0.0.1", "http://localhost:4000/"),
                                        ("0.0.0.0", "http://localhost:4000/"),
