@@ -59,7 +59,8 @@ MESSAGES = {
     "verify.exchange": {
         "en": "    sent: {request}\n    got:  {response}\n    expected: {line}\n",
         "zh": "    发出的：{request}\n    收到的：{response}\n    预期的：{line}\n"},
-    "verify.hint": {"en": "hint {number} of {page}", "zh": "{page} 的提示 {number}"},
+    "verify.hint": {"en": "hint {number} of {page} (python -m workshop.hint {exercise} {number})",
+                    "zh": "{page} 的提示 {number}（python -m workshop.hint {exercise} {number}）"},
     "verify.all_passed": {
         "en": "Exercise {number} passes: every Expected of its page holds. {next}",
         "zh": "练习 {number} 通过了：页面上的每一条预期结果都成立。{next}"},
@@ -117,6 +118,8 @@ MESSAGES = {
         "zh": "--watch 只能用于单个练习，请指定编号：python -m workshop.verify 01 --watch"},
     "hint.heading": {"en": "Exercise {number}, hint {which} of {count}:",
                      "zh": "练习 {number}，提示 {which}（共 {count} 条）："},
+    "hint.no_such": {"en": "Exercise {number} has hints 1 to {count}, not {which}.",
+                     "zh": "练习 {number} 只有提示 1 到 {count}，没有提示 {which}。"},
     "hint.none_left": {
         "en": "Exercise {number} has no more hints: you have seen all {count}. The reference answer "
               "is {patch}; git apply --check {patch} shows whether it fits your tree, and the "

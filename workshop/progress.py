@@ -71,12 +71,13 @@ def hints_taken():
             if isinstance(count, int)}
 
 
-def take_hint(number):
-    """Note that one more hint of exercise number was shown; return how many now."""
+def take_hint(number, which=None):
+    """Note that hint which (else the next one) of exercise number was shown; return how many
+    hints of it were shown now: a hint asked for by its number counts those before it too."""
     with _lock:
         data = _read()
         taken = hints_taken()
-        taken[number] = taken.get(number, 0) + 1
+        taken[number] = max(taken.get(number, 0) + (which is None), which or 0)
         _write({**data, "hints": taken})
         return taken[number]
 

@@ -111,7 +111,8 @@ def run(folder, lang, tree=ROOT, out=print):
                     continue
                 seen = (seen_text(error, lang) if isinstance(error, Missed)
                         else f"{type(error).__name__}: {error}")
-                hint = say("verify.hint", lang, number=expectation.hint, page=page)
+                hint = say("verify.hint", lang, number=expectation.hint, page=page,
+                           exercise=folder[:2])
                 exchange = exchange_text(lab_module.last_exchange, line, lang)
                 out(say("verify.missed", lang, id=check_id, line=line, exchange=exchange,
                         seen=seen, hint=hint))

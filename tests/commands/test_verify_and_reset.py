@@ -259,6 +259,17 @@ def test_hints_come_one_at_a_time_then_none_and_progress_reset_forgets_them(clon
     assert workshop(clone, "workshop.hint", "02").stdout.startswith("Exercise 02, hint 1 of 2:")
 
 
+def test_the_hint_a_miss_names_comes_by_its_number(clone):
+    missed = workshop(clone, "workshop.verify", "01").stdout
+    command = re.search(r"\(python -m workshop\.hint 01 (\d)\)", missed)
+    assert command, missed
+    named = workshop(clone, "workshop.hint", "01", command.group(1))
+    assert named.stdout.startswith(f"Exercise 01, hint {command.group(1)} of ")
+    assert f"01: {command.group(1)}" in workshop(clone, "workshop.progress").stdout
+    too_far = workshop(clone, "workshop.hint", "01", "9")
+    assert too_far.returncode == 2 and too_far.stderr.startswith("Exercise 01 has hints 1 to ")
+
+
 def test_control_characters_from_a_step_reach_the_terminal_as_escapes():
     from workshop.verify import shortened
     shown = shortened("a=1; \x1b]52;c;ZXZpbA==\x07\x1b[2J\x9b")
