@@ -100,7 +100,7 @@ def test_step2s_try_its_are_each_noticed_once(each_redis, own_progress):
     browser, heard = step2(each_redis.url)
     browser.post("/login", ZHANG_SAN)
     browser.post("/login", ZHANG_SAN)
-    assert sent_with(browser, "bottle.sess=InventedInventedInvente").text == "您第一次登录系统"
+    assert sent_with(browser, "bottle.sess=InventedInventedInvent").text == "您第一次登录系统"
     copied = browser.cookies["bottle.sess"]
     browser.post("/logout")
     assert sent_with(browser, f"bottle.sess={copied}").text == "您第一次登录系统"
