@@ -33,11 +33,22 @@ SOURCES = (".py", ".html", ".css", ".js")
 POLL = 0.5
 #: Set in the child's environment: it serves, and watches nothing.
 CHILD = "WORKSHOP_RELOAD_CHILD"
+#: Set there too: when the watcher started (time.time()), the start of the run.
+STARTED = "WORKSHOP_RELOAD_STARTED"
 
 
 def in_child():
     """True in the process that --reload started to serve."""
     return os.environ.get(CHILD) == "1"
+
+
+def run_started():
+    """When this run began (time.time()): in a child of --reload, when its watcher started,
+    for the run is one however often a save restarts the step; else now."""
+    try:
+        return float(os.environ[STARTED]) if in_child() else time.time()
+    except (KeyError, ValueError):
+        return time.time()
 
 
 def take_ctrl_c():
@@ -90,7 +101,7 @@ def this_command(leave_out=()):
 def supervise(leave_out=(), tree=ROOT):
     """Run this command in a child, again after each save under WATCHED, until Ctrl+C."""
     command = this_command(leave_out)
-    env = {**os.environ, CHILD: "1"}
+    env = {**os.environ, CHILD: "1", STARTED: repr(time.time())}
     # Stopped by SIGTERM or SIGHUP (a test ending, a terminal closing): stop the child too,
     # as on Ctrl+C.
     signal.signal(signal.SIGTERM, interrupted)

@@ -33,18 +33,17 @@ import atexit
 import json
 import os
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 from plumbing import reloader
-from step1_cookie_session.app import FIRST_LOGIN, WELCOME as WELCOME_NAME
-from step2_redis_session.session import ID_SHAPE
 from workshop import progress
 from workshop.catalogue import checkpoint_line, language, say
 from workshop.room import reporter_from
 
 STEPS = ("step1_cookie_session", "step2_redis_session")
-WELCOME = WELCOME_NAME.format("")  # what a welcome starts with, the name after it
 
 
 def fingerprint(value):
@@ -72,22 +71,28 @@ def set_cookies(headers):
     return found
 
 
-def usr_in(value):
-    """The usr of a step 1 cookie, decoded as step 1 decodes it, or None."""
+def step1_session(value):
+    """The JSON object in a step 1 cookie (base64 of it), whoever made it; else None. The
+    coach's own reading, so that an exercise's edit of step 1 does not change what it sees."""
     try:
         session = json.loads(base64.b64decode(value, validate=True))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):  # "[[[[…" nested a thousand deep
         return None
-    return session.get("usr") if isinstance(session, dict) else None
+    return session if isinstance(session, dict) else None
+
+
+def usr_in(value):
+    """The usr of a step 1 cookie, or None."""
+    return (step1_session(value) or {}).get("usr")
 
 
 def issued_before(value, moment_ms):
     """Whether a step 1 cookie says it was issued before moment_ms (its _expire less its
     _maxAge, as step 1 stamps it); False when it says nothing that can be read."""
     try:
-        session = json.loads(base64.b64decode(value, validate=True))
+        session = step1_session(value)
         return session["_expire"] - session["_maxAge"] < moment_ms
-    except (ValueError, binascii.Error, KeyError, TypeError):
+    except (KeyError, TypeError, OverflowError):
         return False
 
 
@@ -95,13 +100,15 @@ class Memory:
     """The coach's fingerprints, {kind: [fingerprint, …]}, kept in a file across its runs.
 
     A kind keeps its newest KEPT fingerprints. The file is written by a thread of its own
-    (and once more at exit), never in a request's way; each write adds what the file holds
-    now (another coach, on the other step, may have written since) and replaces it whole.
-    A file that is not the coach's own, or too large to be, is read as empty.
+    (and once more at exit); a request waits at most for a merge, never for the file. Each
+    write adds what the file holds now (another coach, on the other step, may have written
+    since) and replaces it whole. A file that is not the coach's own, or too large to be, is
+    read as empty. A coach that is running keeps what it saw: progress --reset, which deletes
+    the file, forgets it once the coaches stop.
     """
 
     KEPT = 2000
-    LARGEST_FILE = 4 * 2 ** 20  # bytes: KEPT fingerprints of each kind fill about a fifth
+    LARGEST_FILE = 4 * 2 ** 20  # bytes: KEPT fingerprints of each kind fill about a quarter
     KINDS = {f"{step}-{kind}" for step in ("step1", "step2")
              for kind in ("issued", "cleared", "names", "signatures")}
 
@@ -110,7 +117,7 @@ class Memory:
         self.kinds = self._read()
         self._changed = threading.Event()
         self._lock = threading.Lock()  # guards kinds
-        self._writing = threading.Lock()  # one write at a time: they share a temporary file
+        self._writing = threading.Lock()  # one write at a time: the writer's, or the one at exit
         threading.Thread(target=self._write_when_changed, daemon=True).start()
         atexit.register(self.write)
 
@@ -153,14 +160,20 @@ class Memory:
                 merged = dict(marks)
                 self._keep(merged, list(self.kinds.get(kind, {})))
                 self.kinds[kind] = merged
-            text = json.dumps({kind: list(marks) for kind, marks in self.kinds.items()})
+            kept = {kind: list(marks) for kind, marks in self.kinds.items()}
+        text = json.dumps(kept)  # outside the lock: a request may add meanwhile
+        fresh = None
         try:
             self.path.parent.mkdir(exist_ok=True)
-            fresh = self.path.with_name(f"{self.path.name}.{os.getpid()}")
-            fresh.write_text(text, "utf-8")
-            os.replace(fresh, self.path)  # whole, never half-written for another coach to read
+            # A file of this write's own (two coaches, or two Memories in one process, each
+            # write theirs), then replaced whole: never half-written for another to read.
+            handle, fresh = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name + ".")
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(text)
+            os.replace(fresh, self.path)
         except OSError:  # a folder that cannot be written: the coach remembers this run only
-            pass
+            if fresh:
+                Path(fresh).unlink(missing_ok=True)
 
     def _write_when_changed(self):
         while True:
@@ -173,14 +186,6 @@ def is_fingerprint(mark):
     return isinstance(mark, str) and len(mark) == 64 and all(c in "0123456789abcdef" for c in mark)
 
 
-def step1_shaped(value):
-    """Whether a cookie is a step 1 session (base64 of a JSON object), whoever made it."""
-    try:
-        return isinstance(json.loads(base64.b64decode(value, validate=True)), dict)
-    except (ValueError, binascii.Error):
-        return False
-
-
 class Coach:
     """The middleware: the step's app, watched. checkpoint() is where a checkpoint is said."""
 
@@ -188,7 +193,15 @@ class Coach:
         self.app, self.step, self.lang, self.signed = app, step, lang, signed
         self.reporter, self.out = reporter, out
         self.memory = Memory(progress.coach_memory_file())
-        self.started_ms = time.time() * 1000
+        # The step's own answers, from its own module only: an exercise half-written in the
+        # other step's folder must not stop this coach from starting.
+        answers = importlib.import_module(f"{step}.app")
+        self.first_login = answers.FIRST_LOGIN
+        self.welcome = answers.WELCOME.format("")  # what a welcome starts with, the name after it
+        self.id_shape = (importlib.import_module(f"{step}.session").ID_SHAPE
+                         if step == STEPS[1] else None)
+        # With --reload, the run began when the watcher did, however often the step restarted.
+        self.started_ms = reloader.run_started() * 1000
         self.said, self.said_503 = set(), False
         self._lock = threading.Lock()
 
@@ -226,7 +239,7 @@ class Coach:
                 self.memory.add(f"{step}-cleared", fingerprint(sent))
             if path != "/login" or status != 200:
                 return
-            if text == FIRST_LOGIN:
+            if text == self.first_login:
                 value, cleared = answer_cookies.get("bottle.sess", ("", True))
                 if value and not cleared:
                     self.memory.add(f"{step}-issued", fingerprint(value))
@@ -238,8 +251,8 @@ class Coach:
                     self.checkpoint(f"{step}-login")
                 if sent:
                     self.refused(step, sent, request_cookies(environ).get("bottle.sess.sig"))
-            elif text.startswith(WELCOME) and sent:
-                self.welcomed(step, sent, text[len(WELCOME):])
+            elif text.startswith(self.welcome) and sent:
+                self.welcomed(step, sent, text[len(self.welcome):])
 
     def welcomed(self, step, sent, name):
         mark = fingerprint(sent)
@@ -265,7 +278,8 @@ class Coach:
                 self.checkpoint("step1-signed-refused")
         elif step == "step2" and self.memory.holds(f"{step}-cleared", mark):
             self.checkpoint("step2-replay-refused")
-        elif step == "step2" and not ID_SHAPE.fullmatch(sent) and not step1_shaped(sent):
+        elif (step == "step2" and not self.id_shape.fullmatch(sent)
+              and step1_session(sent) is None):
             # Never one of step 2's ids, nor step 1's cookie still in the browser (both steps
             # serve on port 4000, and cookies ignore the port): an invented id.
             self.checkpoint("step2-forged-refused")

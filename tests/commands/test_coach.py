@@ -3,22 +3,25 @@ the requests and answers alone; nothing noticed that did not happen; the step's 
 unchanged; and no cookie, id, name or password in anything it says, keeps or sends."""
 
 import json
+import os
 import subprocess
 import sys
 import threading
 import time
 
 import pytest
+import requests
 from webtest import TestApp
 
 import step1_cookie_session.app
 from workshop.processes import ROOT
-from workshop.steps import ZHANG_SAN
+from workshop.steps import ZHANG_SAN, StepServer
 from step1_cookie_session.session import CookieSession
 from plumbing.breaker import COOL_DOWN
-from support import MARKED_LOGIN, SECRET, cookie_of, edited_cookie, step2_client
+from support import MARKED_LOGIN, SECRET, clone_of, cookie_of, edited_cookie, step2_client
 from workshop import progress
-from workshop.coach import Coach
+from plumbing import reloader
+from workshop.coach import Coach, Memory, fingerprint
 
 
 class Heard:
@@ -295,3 +298,51 @@ def test_writes_at_once_never_leave_the_memory_file_empty(own_progress):
         done.set()
         for writer in writers:
             writer.join()
+
+
+def test_two_memories_writing_at_once_never_leave_a_half_written_file(own_progress):
+    """Each write has a file of its own to fill before it replaces the memory's: two coaches
+    (or two Memories in one process) never fill the same one."""
+    path = own_progress.parent / "coach-memory.json"
+    memories = [Memory(path), Memory(path)]
+
+    def write_often(memory, kind):
+        for number in range(150):
+            memory.add(kind, fingerprint(f"{kind} {number}"))
+            memory.write()
+
+    writers = [threading.Thread(target=write_often, args=(memory, kind))
+               for memory, kind in zip(memories, ("step1-issued", "step2-issued"))]
+    for writer in writers:
+        writer.start()
+    unreadable = 0
+    while any(writer.is_alive() for writer in writers):
+        try:
+            json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            pass
+        except ValueError:
+            unreadable += 1
+    for memory in memories:
+        memory.write()
+    kept = json.loads(path.read_text("utf-8"))
+    assert unreadable == 0
+    assert len(kept["step1-issued"]) == len(kept["step2-issued"]) == 150
+    assert [name for name in os.listdir(path.parent) if name.startswith(path.name + ".")] == []
+
+
+def test_a_run_under_reload_began_when_its_watcher_did(monkeypatch):
+    """A cookie from before the last save is from this run: one forged from it is an edit."""
+    monkeypatch.setenv(reloader.CHILD, "1")
+    monkeypatch.setenv(reloader.STARTED, "1700000000.5")
+    browser, heard = step1()
+    assert browser.app.started_ms == 1700000000500
+
+
+def test_the_coach_of_step1_starts_while_step2_is_half_written(tmp_path):
+    """Exercise 02 edits step 2's session.py: a syntax error there is no concern of step 1's."""
+    clone = clone_of(tmp_path)
+    (clone / "step2_redis_session" / "session.py").write_text("def half_written(:\n")
+    with StepServer("workshop.coach", "step1_cookie_session", "--quiet", cwd=clone,
+                    env={"WORKSHOP_PROGRESS": str(tmp_path / "progress.json")}) as server:
+        assert requests.post(server.url + "/login", ZHANG_SAN).text == "您第一次登录系统"
