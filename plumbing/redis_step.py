@@ -46,8 +46,7 @@ def start_with_redis(prog, description, add_options, build, max_body, argv=None,
                 print(line, flush=True)
         return reloader.supervise(leave_out=("--embedded-redis",))
     if reloader.in_child():  # the watcher stops this process with SIGINT
-        reloader.take_ctrl_c()
-        reloader.follow_the_watcher()
+        reloader.as_child()
     app = build(args, client)
 
     # The server. It binds before any Redis is started: a port that is taken is

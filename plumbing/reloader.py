@@ -57,14 +57,26 @@ def take_ctrl_c():
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def as_child():
+    """In the child: Ctrl+C (the watcher's SIGINT) stops it, and so does the watcher's end."""
+    take_ctrl_c()
+    follow_the_watcher()
+
+
 def follow_the_watcher():
     """In the child: stop, as on Ctrl+C, when the watcher is gone (killed with SIGKILL, say),
-    rather than serve the old code on the port with nobody to stop it."""
-    watcher = os.getppid()
+    rather than serve the old code on the port with nobody to stop it.
 
+    The child's stdin is a pipe that only the watcher holds open, and writes nothing to: it
+    reads as ended when the watcher ends, however it ends, on every system. (A parent's pid
+    would not do: Windows keeps reporting a dead parent's.)
+    """
     def watch():
-        while os.getppid() == watcher:
-            time.sleep(POLL)
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except (OSError, ValueError, AttributeError):  # no stdin at all: nothing to follow
+            return
         if os.name == "posix":
             os.kill(os.getpid(), signal.SIGINT)
         else:  # Windows has no SIGINT to send oneself
@@ -111,7 +123,10 @@ def supervise(leave_out=(), tree=ROOT):
     print(f"--reload: the step starts again after each save under {', '.join(WATCHED)}.",
           flush=True)
     seen = snapshot(tree)
-    child = subprocess.Popen(command, env=env)
+    # stdin=PIPE: the child follows the watcher by it (follow_the_watcher); the keyboard stays
+    # here, so breakpoint() in the step needs a run without --reload.
+    start = lambda: subprocess.Popen(command, env=env, stdin=subprocess.PIPE)
+    child = start()
     said_stopped = False
     try:
         while True:
@@ -121,7 +136,7 @@ def supervise(leave_out=(), tree=ROOT):
                 seen = now
                 stop(child)
                 print("--reload: a file was saved; starting the step again.", flush=True)
-                child, said_stopped = subprocess.Popen(command, env=env), False
+                child, said_stopped = start(), False
             elif child.poll() is not None and not said_stopped:
                 said_stopped = True
                 print(f"--reload: the step stopped (exit status {child.returncode}); it starts "
@@ -147,3 +162,5 @@ def stop(child):
         except subprocess.TimeoutExpired:
             child.kill()
     child.wait()
+    if child.stdin:
+        child.stdin.close()

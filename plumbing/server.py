@@ -54,8 +54,7 @@ def start(prog, description, add_options, build, max_body, argv=None, wrap=None)
     add_options(parser)
     args = parser.parse_args(argv)
     if reloader.in_child():  # the watcher stops this process with SIGINT
-        reloader.take_ctrl_c()
-        reloader.follow_the_watcher()
+        reloader.as_child()
     elif args.reload:
         return reloader.supervise()
     app, line = build(args)
