@@ -78,7 +78,8 @@ def exchange_text(response, line, lang):
     got = [str(response.status_code)]
     for name in GOT_HEADERS:
         got += [f"{name}: {shortened(value)}" for value in response.raw.headers.getlist(name)]
-    got.append(repr(shortened(response.text, 80)) if response.text.strip()
+    # In quotes, not repr(): shortened() has escaped it once already.
+    got.append(f"'{shortened(response.text, 80)}'" if response.text.strip()
                else say("verify.no_body", lang))
     return say("verify.exchange", lang, request=indent.join(sent), response=indent.join(got), line=line)
 
