@@ -24,7 +24,7 @@ import requests
 from workshop.processes import ROOT, Process, free_port, wait_until
 from workshop.steps import ZHANG_SAN, StepServer
 from workshop.room import MAX_CONNECTIONS_PER_ADDRESS, REPORT_TIMEOUT
-from support import MARKED_LOGIN
+from support import MARKED_LOGIN, clone_of
 
 pytestmark = pytest.mark.slow  # starts the board, and the coach, in subprocesses
 
@@ -380,8 +380,9 @@ def test_verify_reports_where_a_learner_is_stuck_until_the_exercise_passes(board
     in exercise 06's column, and a pass of 06 replaces them with its ✓."""
     env = {**os.environ, "WORKSHOP_ROOM": board.room, "WORKSHOP_NAME": "stuck learner",
            "WORKSHOP_PROGRESS": str(tmp_path / "progress.json"), "LANG": "C.UTF-8"}
-    for _ in range(2):  # the steps as committed: no answer to 06 yet
-        result = subprocess.run([sys.executable, "-m", "workshop.verify", "06"], env=env, cwd=ROOT,
+    clone = clone_of(tmp_path)  # the steps as committed, whatever the maintainer's tree holds
+    for _ in range(2):  # no answer to 06 yet
+        result = subprocess.run([sys.executable, "-m", "workshop.verify", "06"], env=env, cwd=clone,
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 1 and "✗ 06.1 " in result.stdout
     assert state(board.room) == {"learners": {"stuck learner": []},
