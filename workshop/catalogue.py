@@ -180,9 +180,11 @@ MESSAGES = {
         "zh": "已完成 {done} 个。用 python -m workshop.coach 运行一步，就会记下检查点。"},
     "progress.reset": {
         "en": "Every checkpoint, and every hint taken, is forgotten (.workshop/progress.json is "
-              "gone).",
-        "zh": "所有检查点和看过的提示都已清除（.workshop/progress.json 已删除）。"},
-    "progress.exercise": {"en": "exercise {number} passes", "zh": "练习 {number} 通过"},
+              "gone). A coach that is still running remembers its run: restart it to begin "
+              "afresh.",
+        "zh": "所有检查点和看过的提示都已清除（.workshop/progress.json 已删除）。"
+              "还在运行的教练程序仍记得它这一次运行里的事：重新启动它，才能从头开始。"},
+    "progress.exercise": {"en": "exercise {number} passes", "zh": "通过练习 {number}"},
     # workshop.reset
     "reset.nothing": {
         "en": "{folders}: no edits of yours, nothing to reset.",
@@ -215,10 +217,11 @@ MESSAGES = {
 
 
 def language(chosen=None):
-    """The learner's language: chosen (--lang), else Chinese where the locale is, else English."""
+    """The learner's language: chosen (--lang), else Chinese where the locale is, else English.
+    LANGUAGE, gettext's list of preferred languages (zh_CN:en), comes first, as there."""
     if chosen in LANGUAGES:
         return chosen
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(variable)
         if value:
             return "zh" if value.lower().startswith("zh") else "en"

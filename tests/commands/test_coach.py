@@ -21,6 +21,7 @@ from plumbing.breaker import COOL_DOWN
 from support import MARKED_LOGIN, SECRET, clone_of, cookie_of, edited_cookie, step2_client
 from workshop import progress
 from plumbing import reloader
+from workshop.catalogue import language
 from workshop.coach import Coach, Memory, fingerprint
 
 
@@ -348,3 +349,17 @@ def test_the_coach_of_step1_starts_while_step2_is_half_written(tmp_path):
     with StepServer("workshop.coach", "step1_cookie_session", "--quiet", cwd=clone,
                     env={"WORKSHOP_PROGRESS": str(tmp_path / "progress.json")}) as server:
         assert requests.post(server.url + "/login", ZHANG_SAN).text == "您第一次登录系统"
+
+
+@pytest.mark.parametrize("environment, lang", [
+    ({"LANG": "zh_CN.UTF-8"}, "zh"), ({"LANG": "C.UTF-8"}, "en"),
+    ({"LANGUAGE": "zh_CN:en", "LANG": "C.UTF-8"}, "zh"),  # gettext's list of languages first
+    ({"LANGUAGE": "en_US:en", "LANG": "zh_CN.UTF-8"}, "en"),
+    ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_GB.UTF-8"}, "zh"),
+])
+def test_the_commands_speak_the_language_the_environment_names(monkeypatch, environment, lang):
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    assert language() == lang and language("en") == "en"
