@@ -94,8 +94,8 @@ MESSAGES = {
         "en": "  {folder}: {missed} of {total} Expected not met yet",
         "zh": "  {folder}：{total} 条预期结果里还有 {missed} 条没做到"},
     "verify.list_next": {
-        "en": "Check one, with what is missing: python -m workshop.verify 01",
-        "zh": "检查其中一个，并看看缺什么：python -m workshop.verify 01"},
+        "en": "Check one, with what is missing: python -m workshop.verify {number}",
+        "zh": "检查其中一个，并看看缺什么：python -m workshop.verify {number}"},
     "verify.unknown": {
         "en": "No exercise {name}: give its number (01) or its folder's name ({example}).",
         "zh": "没有练习 {name}：请给出它的编号（01）或目录名（{example}）。"},

@@ -154,13 +154,17 @@ def main(argv=None, watching=False):
     reporter = reporter_from(args.room, args.name, lang)
     if args.exercise is None:
         print(say("verify.list_heading", lang))
+        still_open = []
         for folder in exercise_folders():
             missed, total = run(folder, lang, out=lambda line: None)
             key = "verify.list_missing" if missed else "verify.list_passes"
             print(say(key, lang, folder=folder, missed=len(missed), total=total), flush=True)
-            if not missed:
+            if missed:
+                still_open.append(folder)
+            else:
                 passed(folder, reporter)
-        print(say("verify.list_next", lang))
+        print(say("verify.list_next", lang, number=still_open[0][:2]) if still_open
+              else say("verify.last_exercise", lang))
         if reporter:
             reporter.flush()
         return 0
@@ -169,6 +173,8 @@ def main(argv=None, watching=False):
         parser.exit(2, say("verify.unknown", lang, name=args.exercise, example=exercise_folders()[0]) + "\n")
     missed, total = run(folder, lang, out=lambda line: print(line, flush=True))
     took = say("verify.took", lang, seconds=time.monotonic() - start)
+    if missed == [None]:  # not checked: the line above says what to install
+        return 1
     if missed:
         key = "verify.some_missed_watching" if watching else "verify.some_missed"
         print(say(key, lang, missed=len(missed), total=total, number=folder[:2]) + took)
@@ -211,5 +217,7 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except KeyboardInterrupt:  # everything the lab started is stopped by now
-        print(say("verify.stopped", language(None)), file=sys.stderr)
+        chosen = next((arg.split("=", 1)[1] if "=" in arg else after for arg, after
+                       in zip(sys.argv, sys.argv[1:] + [""]) if arg.split("=")[0] == "--lang"), None)
+        print(say("verify.stopped", language(chosen)), file=sys.stderr)
         sys.exit(130)

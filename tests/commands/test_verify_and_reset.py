@@ -131,13 +131,13 @@ def test_verify_with_no_exercise_lists_them_all(clone):
 def test_verify_stopped_with_ctrl_c_leaves_nothing_running(clone):
     subprocess.run(["git", "apply", "exercises/01-idle-timeout/solution.patch"], cwd=clone,
                    check=True)  # its checks wait seconds for a session to end
-    process = subprocess.Popen([sys.executable, "-m", "workshop.verify", "01"], cwd=clone,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, **ENGLISH})
+    process = subprocess.Popen([sys.executable, "-m", "workshop.verify", "01", "--lang", "zh"],
+                               cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, **ENGLISH})
     time.sleep(2)  # the step is started by now, and a check is waiting
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
-    assert process.returncode == 130 and "nothing was left running" in err
+    assert process.returncode == 130 and "没有留下任何进程" in err  # in the language asked for
     time.sleep(0.5)
     assert processes_in(clone) == []
 
@@ -185,12 +185,14 @@ def test_passing_the_last_exercise_with_others_open_points_to_one_of_them(clone)
 
 
 def test_verify_with_no_exercise_notes_each_one_that_passes(clone):
-    subprocess.run(["git", "apply", "exercises/03-production-cookie/solution.patch"], cwd=clone,
-                   check=True)
+    for folder in ("01-idle-timeout", "03-production-cookie"):
+        subprocess.run(["git", "apply", f"exercises/{folder}/solution.patch"], cwd=clone,
+                       check=True)
     result = workshop(clone, "workshop.verify")
     assert result.returncode == 0
     noted = json.loads((clone / ".workshop" / "progress.json").read_text())["checkpoints"]
-    assert list(noted) == ["ex03"]
+    assert sorted(noted) == ["ex01", "ex03"]
+    assert result.stdout.splitlines()[-1].endswith("python -m workshop.verify 02")  # not 01
 
 
 
