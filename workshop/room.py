@@ -72,7 +72,8 @@ MAX_MARKS_IN_A_ROW = 2
 #: The table holds folded letters: a capital (Ѕ) is found by the small letter it folds to (ѕ).
 LOOKALIKES = str.maketrans({
     other.casefold(): latin.casefold() for other, latin in zip(
-        "АВЕКМНОРСТХаеорсухіјѕԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧον", "ABEKMHOPCTXaeopcyxijsdqwABEZHIKMNOPTYXov")})
+        "АВЕКМНОРСТХаеорсухіјѕԁԛԝӏүһΑΒΕΖΗΙΚΜΝΟΡΤΥΧον",
+        "ABEKMHOPCTXaeopcyxijsdqwlyhABEZHIKMNOPTYXov")})
 
 
 def clean_name(name):

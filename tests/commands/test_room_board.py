@@ -252,8 +252,9 @@ def test_lookalike_names_are_one_row(board):
     for name in ("Alice", "Ａｌｉｃｅ", " Alice ", "Ａlice", "alice", "ALICE", "\u0410lice",
                  "Alic\u0435", "\u0391LICE"):
         assert report(board.room, {"name": name, "checkpoint": "step1-login"}).status_code == 204
-    # Capitals whose small letters are the lookalikes: Cyrillic Ѕ, І, Ј.
-    for name in ("Sam", "\u0405am", "Ivan", "\u0406van", "Jane", "\u0408ane"):
+    # Capitals whose small letters are the lookalikes: Cyrillic Ѕ, І, Ј, and the palochka Ӏ.
+    for name in ("Sam", "\u0405am", "Ivan", "\u0406van", "Jane", "\u0408ane", "A\u04c0ice",
+                 "A\u04cfice"):
         assert report(board.room, {"name": name, "checkpoint": "step1-login"}).status_code == 204
     assert state(board.room)["learners"] == {name: ["step1-login"]
                                              for name in ("Alice", "Sam", "Ivan", "Jane")}
