@@ -105,6 +105,11 @@ class Memory:
     since) and replaces it whole. A file that is not the coach's own, or too large to be, is
     read as empty. A coach that is running keeps what it saw: progress --reset, which deletes
     the file, forgets it once the coaches stop.
+
+    Two coaches that write at once can cross: one replaces the file with what it read before
+    the other's write, dropping the other's newest marks from it, until that one writes again
+    (at its next mark, or at exit). A mark missing makes the coach say less, never more: a
+    cookie it does not know from an earlier run is taken for one it did not see issued.
     """
 
     KEPT = 2000

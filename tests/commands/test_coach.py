@@ -324,11 +324,18 @@ def test_two_memories_writing_at_once_never_leave_a_half_written_file(own_progre
             pass
         except ValueError:
             unreadable += 1
-    for memory in memories:
-        memory.write()
-    kept = json.loads(path.read_text("utf-8"))
     assert unreadable == 0
-    assert len(kept["step1-issued"]) == len(kept["step2-issued"]) == 150
+
+    def both_kept():
+        # Two writers can still cross: one replaces the file with what it read before the
+        # other's write. Each keeps its own marks and writes them again, so the file holds
+        # both once each has written after the other's last write.
+        for memory in memories:
+            memory.write()
+        kept = json.loads(path.read_text("utf-8"))
+        return len(kept["step1-issued"]) == len(kept["step2-issued"]) == 150
+
+    wait_until(both_kept, "both memories' marks in the file")
     # (each Memory's own writer thread may still be at a last write: it leaves nothing behind)
     wait_until(lambda: not [name for name in os.listdir(path.parent)
                             if name.startswith(path.name + ".")], "no temporary file left")
