@@ -183,8 +183,9 @@ MESSAGES = {
               "gone). A coach that is still running remembers its run: restart it to begin "
               "afresh.",
         "zh": "所有检查点和看过的提示都已清除（.workshop/progress.json 已删除）。"
-              "还在运行的教练程序仍记得它这一次运行里的事：重新启动它，才能从头开始。"},
-    "progress.exercise": {"en": "exercise {number} passes", "zh": "通过练习 {number}"},
+              "正在运行的教练程序仍保留本次运行的记录；要从头开始，请重启它。"},
+    "progress.exercise": {"en": "exercise {number} passes", "zh": "练习 {number} 通过"},
+    "progress.legend": {"en": "✓ reached, · not yet:", "zh": "✓ 已到达，· 还没到达："},
     # workshop.reset
     "reset.nothing": {
         "en": "{folders}: no edits of yours, nothing to reset.",

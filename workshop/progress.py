@@ -98,6 +98,7 @@ def main(argv=None):
     groups = [("step1", [c for c in CHECKPOINTS if c.startswith("step1-")]),
               ("step2", [c for c in CHECKPOINTS if c.startswith("step2-")]),
               ("exercises", exercise_checkpoints())]
+    print(say("progress.legend", lang))  # each line says what the checkpoint is; the mark, if reached
     for group, checkpoints in groups:
         print(say(f"progress.{group}", lang))
         for checkpoint in checkpoints:

@@ -163,7 +163,7 @@ def test_progress_lists_what_was_reached_and_reset_forgets_it(own_progress, caps
     shown = capsys.readouterr().out.splitlines()
     marks = {line.split()[1]: line.split()[0] for line in shown if line.startswith("  ")}
     assert marks["step1-login"] == "✓" and marks["ex03"] == "✓" and marks["step1-welcome"] == "·"
-    assert shown[-1].startswith("2 done.")
+    assert shown[-1].startswith("2 done.") and shown[0] == "✓ reached, · not yet:"  # the marks' key
     assert progress.main(["--reset", "--lang", "zh"]) == 0
     assert "已清除" in capsys.readouterr().out and not own_progress.exists()
     assert progress.reached() == {}
