@@ -26,7 +26,6 @@ issued may come from a run of step 2 without the coach.
 """
 
 import base64
-import binascii
 import hashlib
 import importlib
 import atexit
@@ -76,7 +75,7 @@ def step1_session(value):
     coach's own reading, so that an exercise's edit of step 1 does not change what it sees."""
     try:
         session = json.loads(base64.b64decode(value, validate=True))
-    except (ValueError, binascii.Error, RecursionError):  # "[[[[…" nested a thousand deep
+    except (ValueError, RecursionError):  # bad base64 or JSON; "[[[[…" nested a thousand deep
         return None
     return session if isinstance(session, dict) else None
 
